@@ -1,0 +1,53 @@
+# shuyu — the two commands of the README: `make demo` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+SHUYU := $(VENV)/bin/shuyu
+export SHUYU_DATA_DIR ?= $(CURDIR)/var
+# PostgreSQL runs only where SHUYU_DATABASE_URL says so (.ci/run sets it); the default is SQLite.
+
+.PHONY: demo test install system-deps lint serve seed clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade pip
+	$(VENV)/bin/pip install -q -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+
+# Debian packages the tests need: Chromium (page tests), CJK fonts (or screenshots show boxes),
+# bubblewrap (the sandbox jail). Installed only when missing, and only when we are root.
+system-deps:
+	@missing=""; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	dpkg -s fonts-noto-cjk >/dev/null 2>&1 || missing="$$missing fonts-noto-cjk"; \
+	command -v bwrap >/dev/null || missing="$$missing bubblewrap"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing Debian packages:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else echo "missing Debian packages (run as root or install them):$$missing"; fi; \
+	fi
+
+demo: install
+	$(SHUYU) migrate
+	$(SHUYU) demo seed
+	@echo ""
+	@echo "  数域 shuyu 演示 / demo:  http://127.0.0.1:8000/   (API: http://127.0.0.1:8000/api/docs)"
+	@$(SHUYU) demo accounts
+	$(SHUYU) serve --host 127.0.0.1 --port 8000
+
+test: install system-deps
+	$(VENV)/bin/ruff check src tests
+	$(VENV)/bin/ruff format --check src tests
+	$(PY) -m django makemigrations --check --dry-run --settings=shuyu.settings >/dev/null
+	$(PY) -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check --fix src tests
+	$(VENV)/bin/ruff format src tests
+
+clean:
+	rm -rf $(VENV) var test-artifacts

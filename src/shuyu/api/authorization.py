@@ -1,0 +1,5 @@
+"""API routes for authorization."""
+
+from ninja import Router
+
+router = Router(tags=["authorization"])

@@ -1,0 +1,5 @@
+"""API routes for core."""
+
+from ninja import Router
+
+router = Router(tags=["core"])

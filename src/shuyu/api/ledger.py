@@ -1,0 +1,5 @@
+"""API routes for ledger."""
+
+from ninja import Router
+
+router = Router(tags=["ledger"])

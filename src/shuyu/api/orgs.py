@@ -1,0 +1,5 @@
+"""API routes for orgs."""
+
+from ninja import Router
+
+router = Router(tags=["orgs"])

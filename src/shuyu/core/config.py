@@ -1,0 +1,21 @@
+"""Domain code reads settings only through here, at call time (never at import time)."""
+
+from pathlib import Path
+
+from django.conf import settings
+
+
+def data_dir() -> Path:
+    return Path(settings.SHUYU["DATA_DIR"])
+
+
+def ledger_key_path() -> Path:
+    return Path(settings.SHUYU["LEDGER_KEY_PATH"])
+
+
+def pii_hash_key() -> bytes:
+    return settings.PII_HASH_KEY.encode()
+
+
+def token_ttl_days() -> int:
+    return int(settings.SHUYU["TOKEN_TTL_DAYS"])

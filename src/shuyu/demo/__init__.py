@@ -1,0 +1,1 @@
+"""demo: a believable Sichuan scenario seeded through the services (never raw inserts)."""

@@ -1,0 +1,137 @@
+"""The one settings module. Everything configurable comes from `SHUYU_*` environment variables.
+
+Defaults run the embedded set-up: SQLite (and later DuckDB and the vault) under `$SHUYU_DATA_DIR`
+(default `./var`). Production (`SHUYU_DEBUG=0`) fails loudly when a secret is missing.
+"""
+
+import os
+import secrets
+from pathlib import Path
+
+import dj_database_url
+
+BASE_DIR = Path(__file__).resolve().parent
+DATA_DIR = Path(os.environ.get("SHUYU_DATA_DIR", Path.cwd() / "var")).resolve()
+DATA_DIR.mkdir(parents=True, exist_ok=True)
+
+DEBUG = os.environ.get("SHUYU_DEBUG", "1") == "1"
+
+
+def _secret(name: str, filename: str) -> str:
+    """A secret from the environment; in debug mode generated once into the data directory."""
+    value = os.environ.get(name)
+    if value:
+        return value
+    if not DEBUG:
+        raise RuntimeError(f"{name} must be set in production (SHUYU_DEBUG=0)")
+    path = DATA_DIR / filename
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+SECRET_KEY = _secret("SHUYU_SECRET_KEY", "secret_key")
+# Key for hashing personal identifiers before they reach the ledger or logs (non-negotiable 5).
+PII_HASH_KEY = _secret("SHUYU_PII_HASH_KEY", "pii_hash_key")
+
+ALLOWED_HOSTS = os.environ.get("SHUYU_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
+CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("SHUYU_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "shuyu.core",
+    "shuyu.ledger",
+    "shuyu.orgs",
+    "shuyu.catalog",
+    "shuyu.authorization",
+    "shuyu.web",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "shuyu.web.middleware.DomainErrorMiddleware",
+]
+
+ROOT_URLCONF = "shuyu.urls"
+WSGI_APPLICATION = "shuyu.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "shuyu.web.context.actor",
+            ],
+        },
+    },
+]
+
+_default_db = f"sqlite:///{DATA_DIR / 'shuyu.sqlite3'}"
+DATABASES = {"default": dj_database_url.parse(os.environ.get("SHUYU_DATABASE_URL", _default_db))}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # IMMEDIATE transactions take the write lock at BEGIN, so concurrent writers queue instead of
+    # failing mid-transaction; WAL lets readers proceed meanwhile. The ledger's gap-free sequence needs it.
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 30,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+    }
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+TIME_ZONE = "Asia/Shanghai"
+USE_I18N = True
+USE_TZ = True
+LOCALE_PATHS = [BASE_DIR / "locale"]
+
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+
+LOGIN_URL = "/login/"
+LOGIN_REDIRECT_URL = "/agency/"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_AGE = 60 * 60 * 8
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+
+# shuyu's own settings; domain code reads them through shuyu.core.config, never at import time.
+SHUYU = {
+    "DATA_DIR": DATA_DIR,
+    "LEDGER_KEY_PATH": Path(os.environ.get("SHUYU_LEDGER_KEY", DATA_DIR / "ledger_ed25519.pem")),
+    "TOKEN_TTL_DAYS": int(os.environ.get("SHUYU_TOKEN_TTL_DAYS", "90")),
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("SHUYU_LOG_LEVEL", "WARNING")},
+}
