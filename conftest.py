@@ -7,6 +7,8 @@ import pytest
 
 from shuyu.orgs.rules import uscc_check_char
 
+pytest_plugins = ["shuyu.testing.browser"]
+
 _serial = itertools.count(1)
 
 

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "shuyu.orgs",
     "shuyu.catalog",
     "shuyu.authorization",
+    "shuyu.sandbox",
     "shuyu.web",
 ]
 

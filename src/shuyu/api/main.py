@@ -51,7 +51,7 @@ def _validation_error(request, exc: ValidationError):
 
 def _register_routers() -> None:
     # Each domain has one router module in this package; they are added here and nowhere else.
-    from . import authorization, catalog, core, ledger, orgs
+    from . import authorization, catalog, core, ledger, orgs, sandbox
 
     for module, prefix in [
         (core, "/core"),
@@ -59,6 +59,7 @@ def _register_routers() -> None:
         (ledger, "/ledger"),
         (catalog, "/catalog"),
         (authorization, "/authorization"),
+        (sandbox, "/sandbox"),
     ]:
         api.add_router(prefix, module.router)
 

@@ -18,3 +18,7 @@ def create(
 
     person = services.bootstrap_admin(username=username, password=password)
     console.print(f"已创建管理员 / administrator created: {username} ({person.organization.name})")
+
+
+def register(root: typer.Typer) -> None:
+    root.add_typer(app, name="admin")

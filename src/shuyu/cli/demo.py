@@ -23,3 +23,7 @@ def accounts() -> None:
 
     for username, password, who in scenario.ACCOUNTS:
         console.print(f"  {username:<14} {password:<14} {who}")
+
+
+def register(root: typer.Typer) -> None:
+    root.add_typer(app, name="demo")

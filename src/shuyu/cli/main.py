@@ -32,10 +32,11 @@ def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
 
 
 def _register() -> None:
-    from . import admin, demo
+    # Each module owns its commands and adds them through `register(app)`; this list is the only shared line.
+    from . import admin, authorization, catalog, core, demo, ledger, orgs, sandbox
 
-    app.add_typer(admin.app, name="admin")
-    app.add_typer(demo.app, name="demo")
+    for module in (admin, core, orgs, ledger, catalog, authorization, sandbox, demo):
+        module.register(app)
 
 
 _register()

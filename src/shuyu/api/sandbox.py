@@ -1,0 +1,5 @@
+"""API routes for sandbox."""
+
+from ninja import Router
+
+router = Router(tags=["sandbox"])

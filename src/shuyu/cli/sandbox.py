@@ -1,0 +1,7 @@
+"""CLI for `shuyu job …`."""
+
+import typer
+
+
+def register(root: typer.Typer) -> None:
+    """Add this module's commands to the root `shuyu` app."""

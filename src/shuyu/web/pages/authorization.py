@@ -1,0 +1,3 @@
+"""Pages for authorization."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Pages for catalog."""
+
+urlpatterns: list = []

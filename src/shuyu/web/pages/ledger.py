@@ -1,0 +1,3 @@
+"""Pages for ledger."""
+
+urlpatterns: list = []

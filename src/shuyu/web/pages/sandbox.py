@@ -1,0 +1,3 @@
+"""Pages for sandbox."""
+
+urlpatterns: list = []
