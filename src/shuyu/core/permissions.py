@@ -14,6 +14,7 @@ from .roles import Role
 
 class Perm(StrEnum):
     AUTHORIZATION_AGREEMENT_ACTIVATE = "authorization:agreement:activate"
+    AUTHORIZATION_AGREEMENT_COSIGN = "authorization:agreement:cosign"  # 分领域授权 (R09.1)
     AUTHORIZATION_AGREEMENT_CREATE = "authorization:agreement:create"
     AUTHORIZATION_AGREEMENT_FILE = "authorization:agreement:file"  # 备案 (R15.1)
     AUTHORIZATION_AGREEMENT_RECEIVE_FILING = "authorization:agreement:receive_filing"
@@ -32,6 +33,7 @@ class Perm(StrEnum):
     AUTHORIZATION_SELECTION_DECIDE = "authorization:selection:decide"  # R14.1
     AUTHORIZATION_SELECTION_MANAGE = "authorization:selection:manage"
     AUTHORIZATION_SELECTION_VIEW = "authorization:selection:view"
+    CATALOG_POLICY_SET = "catalog:policy:set"  # N-REG.9 code-first switch, N-REG.16 code format
     CATALOG_RESOURCE_CLASSIFY = "catalog:resource:classify"  # R07.1
     CATALOG_RESOURCE_CONSENT = "catalog:resource:consent"  # R05.3
     CATALOG_RESOURCE_CREATE = "catalog:resource:create"
@@ -76,6 +78,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
             P.AUTHORIZATION_DESIGNATION_FILE,
             P.AUTHORIZATION_AGREEMENT_SUSPEND,
             P.CATALOG_RESOURCE_RISK_APPROVE,
+            P.CATALOG_POLICY_SET,
             P.ORGS_CREDIT_RECORD,
         }
     ),
@@ -103,6 +106,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
             P.CATALOG_RESOURCE_INGEST,
             P.CATALOG_RESOURCE_CLASSIFY,
             P.CATALOG_RESOURCE_CONSENT,
+            P.AUTHORIZATION_AGREEMENT_COSIGN,
             P.CATALOG_RESOURCE_VIEW,
             P.CATALOG_REGISTRATION_APPLY,
         }
