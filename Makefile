@@ -18,12 +18,14 @@ $(VENV)/.installed: pyproject.toml
 install: $(VENV)/.installed
 
 # Debian packages the tests need: Chromium (page tests), CJK fonts (or screenshots show boxes),
-# bubblewrap (the sandbox jail). Installed only when missing, and only when we are root.
+# bubblewrap (the sandbox jail), Debian's python3.11 (the jail's interpreter: the venv's may sit under an
+# unreadable home). Installed only when missing, and only when we are root.
 system-deps:
 	@missing=""; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	dpkg -s fonts-noto-cjk >/dev/null 2>&1 || missing="$$missing fonts-noto-cjk"; \
 	command -v bwrap >/dev/null || missing="$$missing bubblewrap"; \
+	[ -x /usr/bin/python3.11 ] || missing="$$missing python3.11"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    echo "installing Debian packages:$$missing"; \
@@ -40,14 +42,14 @@ demo: install
 	$(SHUYU) serve --host 127.0.0.1 --port 8000
 
 test: install system-deps
-	$(VENV)/bin/ruff check src tests
-	$(VENV)/bin/ruff format --check src tests
+	$(VENV)/bin/ruff check src tests conftest.py bench
+	$(VENV)/bin/ruff format --check src tests conftest.py bench
 	$(PY) -m django makemigrations --check --dry-run --settings=shuyu.settings >/dev/null
 	$(PY) -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 
 lint: install
-	$(VENV)/bin/ruff check --fix src tests
-	$(VENV)/bin/ruff format src tests
+	$(VENV)/bin/ruff check --fix src tests conftest.py bench
+	$(VENV)/bin/ruff format src tests conftest.py bench
 
 clean:
 	rm -rf $(VENV) var test-artifacts

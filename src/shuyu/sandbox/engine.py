@@ -1,0 +1,209 @@
+"""Running checked work in the jail and reading back only what is safe (R04.1, R18.1, R19.1).
+
+- `project_parquet` makes the per-agreement projected input: a new Parquet file with only the granted
+  fields (a view that hides columns is not a boundary).
+- `run_sql` runs a `CheckedQuery` in the DuckDB worker inside the jail.
+- `run_python` runs an operator's script inside the jail.
+- Failures become `DomainError`s with a coded class and a fixed message; an engine's or a job's own text
+  (it can carry row values) is never passed on. `operator_log` is the only view of a job's logs.
+"""
+
+from __future__ import annotations
+
+import builtins
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from shuyu.core.errors import DomainError
+
+from . import jail
+from .schema import TableSpec
+from .sqlpolicy import CheckedQuery
+
+MAX_RESULT_ROWS = 100_000
+
+# DuckDB exception classes the operator may see (by code only). Anything else is "engine_error".
+_ENGINE_CODES = {
+    "OutOfMemoryException": "out_of_memory",
+    "InterruptException": "interrupted",
+    "ConversionException": "conversion",
+    "InvalidInputException": "invalid_input",
+    "BinderException": "binder",
+    "CatalogException": "catalog",
+    "ParserException": "parser",
+    "OutOfRangeException": "out_of_range",
+    "PermissionException": "permission",
+    "IOException": "io",
+}
+_BUILTIN_EXCEPTIONS = frozenset(
+    name
+    for name in dir(builtins)
+    if isinstance(getattr(builtins, name), type) and name.endswith(("Error", "Exception"))
+) | {"KeyboardInterrupt", "SystemExit", "StopIteration"}
+
+
+@dataclass(frozen=True)
+class QueryResult:
+    """Rows as the engine returned them, inside the domain: they go to the gate, not to the operator."""
+
+    columns: list[str]
+    types: list[str]
+    rows: list[list]
+    truncated: bool
+
+
+def project_parquet(source: Path, spec: TableSpec, dest: Path) -> Path:
+    """Write only the granted fields of `source` to `dest` (host side, our SQL only)."""
+    import duckdb
+
+    fields = ", ".join(f'"{f.name}"' for f in spec.fields)  # names validated by FieldSpec
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(
+        ":memory:", config={"autoload_known_extensions": False, "autoinstall_known_extensions": False}
+    )
+    try:
+        con.execute(
+            f"COPY (SELECT {fields} FROM read_parquet(?)) TO '{_quote_path(dest)}' (FORMAT parquet)",
+            [str(source)],
+        )
+    finally:
+        con.close()
+    jail.restrict_to_jail(dest)  # readable by the jail's group only, never by other host accounts
+    return dest
+
+
+def _quote_path(path: Path) -> str:
+    text = str(path)
+    if "'" in text or "\x00" in text:
+        raise ValueError("unsafe path")
+    return text
+
+
+def _refuse_run(code: str, zh: str, en: str) -> DomainError:
+    return DomainError("R18.1", zh, en, code=code)
+
+
+def run_sql(
+    checked: CheckedQuery,
+    *,
+    inputs: Mapping[str, Path],
+    limits: jail.Limits,
+    max_rows: int = MAX_RESULT_ROWS,
+    workroot: Path | None = None,
+) -> QueryResult:
+    """Run a checked query (or the gate's rewrite of one) in the jailed DuckDB worker."""
+    missing = checked.tables - set(inputs)
+    if missing:
+        raise DomainError(
+            "R19.1", "查询引用的资源不在本工作区", "the query reads a resource outside this workspace"
+        )
+    request = {
+        "sql": checked.sql,
+        "tables": sorted(checked.tables),
+        "memory_limit": limits.duckdb_memory,
+        "threads": limits.duckdb_threads,
+        "max_rows": max_rows,
+    }
+    result = jail.run(
+        "duckdb_worker.py",
+        inputs={f"{name}.parquet": Path(inputs[name]) for name in checked.tables},
+        job_files={"request.json": json.dumps(request).encode()},
+        limits=limits,
+        workroot=workroot,
+    )
+    if result.timed_out:
+        raise _refuse_run(
+            "timeout", "作业超过时间限制，已终止", "the job exceeded its time limit and was stopped"
+        )
+    if "error.json" in result.files:
+        code = _engine_code(result.files["error.json"])
+        if code == "out_of_memory":
+            raise _refuse_run(
+                code, "作业超过内存限制，已终止", "the job exceeded its memory limit and was stopped"
+            )
+        raise _refuse_run(code, f"查询执行失败（{code}）", f"the query failed ({code})")
+    if result.returncode != 0 or "result.json" not in result.files:
+        raise _refuse_run(
+            "killed", "作业异常终止（资源限制）", "the job was stopped (a resource limit was reached)"
+        )
+    try:
+        payload = json.loads(result.files["result.json"])
+        return QueryResult(
+            columns=[str(c) for c in payload["columns"]],
+            types=[str(t) for t in payload["types"]],
+            rows=[list(r) for r in payload["rows"]],
+            truncated=bool(payload["truncated"]),
+        )
+    except (ValueError, KeyError, TypeError):
+        raise _refuse_run("malformed", "作业结果格式无效", "the job's result is malformed") from None
+
+
+def _engine_code(raw: bytes) -> str:
+    try:
+        name = json.loads(raw).get("class", "")
+    except (ValueError, AttributeError):
+        return "engine_error"
+    return _ENGINE_CODES.get(name, "engine_error")
+
+
+@dataclass(frozen=True)
+class PythonRun:
+    """A Python job's run: the collected (untrusted) output files and a redacted status."""
+
+    files: dict[str, bytes]
+    rejected: int
+    status: str  # "ok" | "timeout" | "killed" | "error"
+    log: str  # safe for the operator: status and, at most, a builtin exception class
+
+
+def run_python(
+    code: bytes,
+    *,
+    inputs: Mapping[str, Path],
+    limits: jail.Limits,
+    workroot: Path | None = None,
+) -> tuple[PythonRun, jail.JailResult]:
+    """Run an operator's script in the jail. The raw `JailResult` stays in the domain (audit only)."""
+    result = jail.run(
+        "pyrunner.py",
+        inputs={f"{name}.parquet": Path(path) for name, path in inputs.items()},
+        job_files={"main.py": code},
+        limits=limits,
+        workroot=workroot,
+    )
+    if result.timed_out:
+        status = "timeout"
+    elif result.returncode == 0:
+        status = "ok"
+    elif result.killed:
+        status = "killed"
+    else:
+        status = "error"
+    return PythonRun(result.files, result.rejected, status, operator_log(result)), result
+
+
+_LAST_LINE = re.compile(rb"^([A-Za-z_][A-Za-z0-9_]{0,80})(?::|$)")
+
+
+def operator_log(result: jail.JailResult) -> str:
+    """What an operator may see of a job's logs: the status and a builtin exception class, no text.
+
+    A traceback, a print or an exception message can carry a record, and so can an exception class the
+    job defines itself; only Python's builtin class names are passed on.
+    """
+    if result.timed_out:
+        return "timeout: 作业超过时间限制 / time limit exceeded"
+    if result.returncode == 0:
+        return "ok"
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    name = "error"
+    if lines:
+        match = _LAST_LINE.match(lines[-1])
+        if match and match.group(1).decode() in _BUILTIN_EXCEPTIONS:
+            name = match.group(1).decode()
+    if result.killed:
+        return "killed: 资源限制 / resource limit reached"
+    return f"error: {name}（输出已隐去 / output redacted）"
