@@ -44,7 +44,7 @@ demo: install
 test: install system-deps
 	$(VENV)/bin/ruff check src tests conftest.py bench
 	$(VENV)/bin/ruff format --check src tests conftest.py bench
-	$(VENV)/bin/lint-imports --no-cache >/dev/null
+	@$(VENV)/bin/lint-imports --no-cache > var-lint-imports.log 2>&1 || { cat var-lint-imports.log; exit 1; }; rm -f var-lint-imports.log
 	$(PY) -m django makemigrations --check --dry-run --settings=shuyu.settings >/dev/null
 	$(PY) -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 

@@ -1,7 +1,50 @@
+"""Template context for every page: the actor, and the navigation that actor's roles allow."""
+
+import importlib
+
+from django.urls import NoReverseMatch, reverse
+
+from shuyu.core.permissions import Perm, can
+from shuyu.core.roles import ROLE_LABELS
 from shuyu.orgs.selectors import actor_for_user
+
+# (zh, en, url name, permission needed or None). Only what the actor may do is shown (R22.1); the
+# services still check every act, so a hidden link is a courtesy, never the protection.
+NAV = [
+    ("工作台", "Workspace", "web:agency", Perm.AUTHORIZATION_PLAN_CREATE),
+    ("实施方案", "Plans", "web:plans", Perm.AUTHORIZATION_PLAN_VIEW),
+    ("方案审批", "Approvals", "web:approvals", Perm.AUTHORIZATION_PLAN_APPROVE),
+    ("备案", "Filings", "web:filings", Perm.AUTHORIZATION_PLAN_RECEIVE_FILING),
+    ("运营机构遴选", "Selections", "web:selections", Perm.AUTHORIZATION_SELECTION_VIEW),
+    ("授权运营协议", "Agreements", "web:agreements", Perm.AUTHORIZATION_AGREEMENT_VIEW),
+]
+# Other domains' page modules may declare their own `NAV` list in the same shape; it is appended here.
+_OTHER_PAGES = ("catalog", "ledger", "sandbox")
+
+
+def _entries():
+    entries = list(NAV)
+    for name in _OTHER_PAGES:
+        module = importlib.import_module(f"shuyu.web.pages.{name}")
+        entries.extend(getattr(module, "NAV", []))
+    return entries
+
+
+def nav_for(actor) -> list[dict]:
+    items = []
+    for zh, en, url_name, perm in _entries():
+        if perm is not None and not can(actor, perm):
+            continue
+        try:
+            url = reverse(url_name)
+        except NoReverseMatch:
+            continue  # that page is not built yet
+        items.append({"zh": zh, "en": en, "url": url})
+    return items
 
 
 def actor(request):
-    """`actor` in every template: the person acting and their organization's roles."""
+    """`actor`, `nav` and `role_labels` in every template."""
     a = getattr(request, "actor", None) or actor_for_user(getattr(request, "user", None))
-    return {"actor": a}
+    roles = [ROLE_LABELS[r] for r in sorted(a.roles) if r in ROLE_LABELS]
+    return {"actor": a, "nav": nav_for(a), "actor_roles": roles}
