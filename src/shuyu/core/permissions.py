@@ -51,6 +51,9 @@ class Perm(StrEnum):
     ORGS_PERSON_CREATE = "orgs:person:create"
     ORGS_TOKEN_ISSUE = "orgs:token:issue"
     ORGS_TOKEN_REVOKE_ANY = "orgs:token:revoke_any"
+    SANDBOX_JOB_SUBMIT = "sandbox:job:submit"  # R19.1
+    SANDBOX_OUTPUT_REVIEW = "sandbox:output:review"  # R19.2 四眼原则
+    SANDBOX_WORKSPACE_CREATE = "sandbox:workspace:create"
 
 
 P = Perm
@@ -97,6 +100,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
             P.AUTHORIZATION_AGREEMENT_SUSPEND,
             P.AUTHORIZATION_AGREEMENT_TERMINATE,
             P.CATALOG_REGISTRATION_APPLY,
+            P.SANDBOX_OUTPUT_REVIEW,
         }
     ),
     # 第七条: provides resources, responsible for quality; grades its own data (R07.1).
@@ -114,7 +118,14 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
     # 第七条: source governance, classification and grading of its sector (R07.1).
     Role.INDUSTRY_AUTHORITY: frozenset({P.CATALOG_RESOURCE_CLASSIFY, P.CATALOG_RESOURCE_VIEW}),
     # 第十四条、第十九条: develops inside the environment; registers its products (N-SPEC.4).
-    Role.OPERATOR: frozenset({P.AUTHORIZATION_AGREEMENT_VIEW, P.CATALOG_REGISTRATION_APPLY}),
+    Role.OPERATOR: frozenset(
+        {
+            P.AUTHORIZATION_AGREEMENT_VIEW,
+            P.CATALOG_REGISTRATION_APPLY,
+            P.SANDBOX_JOB_SUBMIT,
+            P.SANDBOX_WORKSPACE_CREATE,
+        }
+    ),
     Role.DEVELOPER: frozenset(),  # 第二十条: re-develops delivered products, never raw data
     Role.REGISTRAR: frozenset({P.CATALOG_REGISTRATION_PROCESS, P.CATALOG_RESOURCE_VIEW}),  # 第十七条
     Role.ASSESSOR: frozenset({P.AUTHORIZATION_AGREEMENT_VIEW}),  # 第二十七条
