@@ -416,8 +416,9 @@ PROVINCIAL = {
 
 
 def _seed_provincial_plans(demo: Demo) -> None:
-    """Work in progress for the province, relative to today: one plan approved a few working days ago
-    and not yet filed (an open deadline, R13.2), one submitted and awaiting the government (R13.1)."""
+    """Work in progress, relative to today: a provincial plan approved a few working days ago and not yet
+    filed (an open deadline, R13.2), one submitted and awaiting the government (R13.1), and a Chengdu plan
+    whose filing is overdue (flagged, R13.2)."""
     from shuyu.authorization import services
     from shuyu.core.calendar import add_workdays
     from shuyu.core.errors import DomainError
@@ -426,7 +427,9 @@ def _seed_provincial_plans(demo: Demo) -> None:
     today = clock.today()
     try:
         approved_on = _working_days_before(today, 3)
-        add_workdays(approved_on, 10)  # the filing deadline must be computable (N-CAL.1)
+        overdue_approved_on = _working_days_before(today, 25)
+        add_workdays(approved_on, 10)  # the filing deadlines must be computable (N-CAL.1)
+        add_workdays(overdue_approved_on, 10)
     except DomainError:
         return  # this year's holiday schedule is not loaded yet: seed only the dated Chengdu history
     with clock.frozen(approved_on - dt.timedelta(days=14)):
@@ -454,6 +457,32 @@ def _seed_provincial_plans(demo: Demo) -> None:
             ),
         )
         services.submit_plan(agency, version_id=v2.pk)
+    _seed_overdue_city_plan(demo, overdue_approved_on)
+
+
+def _seed_overdue_city_plan(demo: Demo, approved_on: dt.date) -> None:
+    from shuyu.authorization import services
+
+    agency, gov = demo.actors["agency-cd"], demo.actors["gov-cd"]
+    draft = _plan_draft(
+        "成都市公共数据授权运营（城市生活服务）",
+        _ids(demo, "utility", "market"),
+        mode="scenario",
+        scenario="水电气缴费信用核验",
+        schedule="方案审议通过后两个月内完成运营机构选择",
+    )
+    with clock.frozen(approved_on - dt.timedelta(days=21)):
+        v = services.create_plan(agency, draft=draft)
+    with clock.frozen(approved_on - dt.timedelta(days=10)):
+        services.submit_plan(agency, version_id=v.pk)
+    with clock.frozen(approved_on):
+        services.approve_plan(
+            gov,
+            version_id=v.pk,
+            meeting=f"成都市人民政府{approved_on.year}年常务会议",
+            decision_ref=f"成府常〔{approved_on.year}〕{approved_on.month + 20}号纪要",
+            meeting_on=approved_on,
+        )
 
 
 def _working_days_before(day: dt.date, n: int) -> dt.date:

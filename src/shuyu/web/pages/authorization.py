@@ -73,15 +73,14 @@ def dashboard(request):
 # --- plans ---------------------------------------------------------------------------------------------------
 
 
-def _plan_list(request, *, title: str, title_en: str, statuses=None, unfiled=False):
+def _plan_list(request, *, title: str, title_en: str, **version_filter):
+    """Plans the actor may see; `version_filter` narrows them in the query (never after fetching)."""
     actor = request.actor
-    rows = _plan_rows(actor, selectors.plans_visible_to(actor))
-    if statuses is not None:
-        rows = [r for r in rows if r["version"].status in statuses]
-    if unfiled:
-        rows = [r for r in rows if r["version"].filing_due_on is not None]
+    plans = selectors.plans_visible_to(actor)
+    if version_filter:
+        plans = plans.filter(**{f"versions__{k}": v for k, v in version_filter.items()}).distinct()
     context = {
-        "rows": rows,
+        "rows": _plan_rows(actor, plans),
         "title": title,
         "title_en": title_en,
         "may_create_plan": can(actor, Perm.AUTHORIZATION_PLAN_CREATE),
@@ -101,22 +100,40 @@ def approvals(request):
         request,
         title="待审议的实施方案",
         title_en="Plans awaiting approval",
-        statuses={rules.PlanStatus.SUBMITTED},
+        status=rules.PlanStatus.SUBMITTED,
     )
 
 
 @login_required
 def filings(request):
     """Approved plans and their filing deadlines (R13.2), and agreements to be filed (R15.1)."""
-    return render(
-        request,
-        "web/authorization/filings.html",
-        {
-            "deadlines": selectors.deadlines_for(request.actor, include_filed=True),
-            "today": clock.today(),
-            "may_file_plans": can(request.actor, Perm.AUTHORIZATION_PLAN_FILE),
+    actor = request.actor
+    deadlines = selectors.deadlines_for(actor, include_filed=True)
+    may_file = can(actor, Perm.AUTHORIZATION_PLAN_FILE)
+    context = {
+        "deadlines": deadlines,
+        "today": clock.today(),
+        # R13.2: the plan's own city (or the province for provincial plans) files it; offer the act only there.
+        "fileable": {
+            d.subject_id
+            for d in deadlines
+            if may_file
+            and d.kind == "plan_filing"
+            and d.filed_on is None
+            and _passes(
+                rules.check_plan_filer, filer_region=actor.region_code or "", plan_region=d.region_code
+            )
         },
-    )
+    }
+    return render(request, "web/authorization/filings.html", context)
+
+
+def _passes(check, **kwargs) -> bool:
+    try:
+        check(**kwargs)
+    except DomainError:
+        return False
+    return True
 
 
 def _plan_context(actor, plan_id: int, wanted_version: str | None = None) -> dict:
@@ -143,6 +160,9 @@ def _plan_context(actor, plan_id: int, wanted_version: str | None = None) -> dic
             shown.status == rules.PlanStatus.APPROVED
             and shown.filed_on is None
             and can(actor, Perm.AUTHORIZATION_PLAN_FILE)
+            and _passes(
+                rules.check_plan_filer, filer_region=actor.region_code or "", plan_region=plan.region_id
+            )
         ),
         "agreements": list(selectors.agreements_visible_to(actor).filter(plan=plan)),
         "selections": list(selectors.selections_visible_to(actor).filter(plan=plan)),
@@ -166,11 +186,11 @@ def plan_create(request):
     context = plan_form_context(actor, request.POST)
     try:
         draft = parse_plan_draft(request.POST)
-        plan = services.create_plan(actor, draft=draft)
+        version = services.create_plan(actor, draft=draft)
     except DomainError as e:
         return _refused(request, template, context, e)
     messages.success(request, "实施方案草稿已保存 / draft plan saved")
-    return redirect("web:plan", plan_id=plan.pk)
+    return redirect("web:plan", plan_id=version.plan_id)
 
 
 def _plan_act(request, plan_id: int, act, done: str, version_of=selectors.latest_version):

@@ -1,3 +1,109 @@
-"""Pages for sandbox."""
+"""Pages of the secure environment: the operator's workspace (mock data, submit SQL, verdicts) and the
+implementing agency's review queue (R19.1, R19.2). Rows leave only through the released-output download."""
 
-urlpatterns: list = []
+import csv
+import io
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.views.decorators.http import require_POST
+
+from shuyu.core.errors import DomainError
+from shuyu.sandbox import selectors, services
+
+
+@login_required
+def index(request):
+    actor = request.actor
+    workspaces = [
+        {"ws": ws, "member": selectors.is_member(actor, ws)}
+        for ws in selectors.workspaces_visible_to(actor).order_by("id")
+    ]
+    return render(
+        request,
+        "web/sandbox/index.html",
+        {"workspaces": workspaces, "queue": list(selectors.review_queue(actor))},
+    )
+
+
+def _workspace_context(actor, workspace_id: int) -> dict:
+    ws = selectors.get_workspace_for(actor, workspace_id)
+    jobs = selectors.jobs_visible_to(actor).filter(workspace=ws).prefetch_related("outputs")[:50]
+    return {
+        "ws": ws,
+        "member": selectors.is_member(actor, ws),
+        "tables": selectors.tables_for(ws),
+        "jobs": jobs,
+    }
+
+
+@login_required
+def workspace(request, workspace_id: int):
+    return render(request, "web/sandbox/workspace.html", _workspace_context(request.actor, workspace_id))
+
+
+@login_required
+@require_POST
+def submit(request, workspace_id: int):
+    try:
+        job = services.submit_sql_job(
+            request.actor, workspace_id=workspace_id, sql=request.POST.get("sql", "")
+        )
+    except DomainError as e:
+        context = _workspace_context(request.actor, workspace_id) | {
+            "error": e,
+            "sql": request.POST.get("sql", ""),
+        }
+        return render(request, "web/sandbox/workspace.html", context, status=e.status)
+    messages.success(request, f"作业 {job.pk} 已提交，排队中 / job {job.pk} queued")
+    return redirect("web:sandbox-workspace", workspace_id=workspace_id)
+
+
+@login_required
+def mock(request, workspace_id: int, table: str):
+    data = services.mock_parquet(request.actor, workspace_id=workspace_id, table=table, rows=200)
+    response = HttpResponse(data, content_type="application/vnd.apache.parquet")
+    response["Content-Disposition"] = f'attachment; filename="{table}-mock.parquet"'
+    return response
+
+
+@login_required
+@require_POST
+def review(request, output_id: int):
+    try:
+        services.review_output(
+            request.actor,
+            output_id=output_id,
+            decision=request.POST.get("decision", ""),
+            note=request.POST.get("note", ""),
+        )
+    except DomainError as e:
+        context = {"workspaces": [], "queue": list(selectors.review_queue(request.actor)), "error": e}
+        return render(request, "web/sandbox/index.html", context, status=e.status)
+    messages.success(request, "审查决定已记录 / decision recorded")
+    return redirect("web:sandbox")
+
+
+@login_required
+def download(request, output_id: int):
+    table = services.download_released_output(request.actor, output_id=output_id)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(table.columns)
+    writer.writerows(table.rows)
+    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="output-{output_id}.csv"'
+    return response
+
+
+urlpatterns = [
+    path("sandbox/", index, name="sandbox"),
+    path("sandbox/workspaces/<int:workspace_id>/", workspace, name="sandbox-workspace"),
+    path("sandbox/workspaces/<int:workspace_id>/jobs", submit, name="sandbox-submit"),
+    path("sandbox/workspaces/<int:workspace_id>/mock/<str:table>", mock, name="sandbox-mock"),
+    path("sandbox/outputs/<int:output_id>/review", review, name="sandbox-review"),
+    path("sandbox/outputs/<int:output_id>/download", download, name="sandbox-download"),
+]
