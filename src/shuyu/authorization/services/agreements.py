@@ -9,6 +9,7 @@ import datetime as dt
 from django.db import transaction
 
 from shuyu import ledger
+from shuyu.catalog import services as catalog_services
 from shuyu.core import clock
 from shuyu.core.actors import Actor
 from shuyu.core.calendar import add_workdays
@@ -257,7 +258,12 @@ def activate_agreement(actor: Actor, *, agreement_id: int) -> Agreement:
     rules.check_agreement_transition(a.status, S.ACTIVE)
     rules.check_activation(today=clock.today(), starts_on=a.starts_on, ends_on=a.ends_on)
     a.activated_at = clock.now()
-    return _transition(actor, a, S.ACTIVE, "authorization.agreement.activated", {})
+    a = _transition(actor, a, S.ACTIVE, "authorization.agreement.activated", {})
+    # Coming into force is the first provision of each resource in scope: it starts the registration
+    # clock of N-REG.9 (the first call per resource wins).
+    for resource_id in a.resource_ids:
+        catalog_services.record_first_provision(actor, resource_id=resource_id, on=clock.today())  # R17.1
+    return a
 
 
 @transaction.atomic

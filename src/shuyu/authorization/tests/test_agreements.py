@@ -5,6 +5,7 @@ import datetime as dt
 import pytest
 
 from shuyu import ledger
+from shuyu.catalog.models import DataResource
 from shuyu.core import clock
 from shuyu.core.actors import Actor
 from shuyu.core.errors import DomainError, NotFound, PermissionDenied
@@ -35,10 +36,14 @@ def test_r15_1_full_lifecycle_each_act_writes_exactly_one_entry(
     a = services.file_agreement(agency, agreement_id=a.pk)
     assert a.status == "filed" and not selectors.filing_of_agreement(a).overdue
     a = services.activate_agreement(agency, agreement_id=a.pk)
+    # Coming into force also starts each resource's N-REG.9 registration clock: one entry per resource.
+    in_scope = DataResource.objects.filter(pk__in=a.resource_ids)
+    assert in_scope and all(r.first_provided_on == clock.today() for r in in_scope)
+    provisions = len(a.resource_ids)
     a = services.suspend_agreement(province_admin, agreement_id=a.pk, reason="责令整改（第二十九条）")
     assert a.status == "suspended"
     a = services.resume_agreement(agency, agreement_id=a.pk, reason="整改完成")
-    assert a.status == "active" and ledger.size() == before + 6
+    assert a.status == "active" and ledger.size() == before + 6 + provisions
     assert [p.operator_name for p in selectors.public_authorizations()] == ["四川数据运营有限公司"]
     assert selectors.get_agreement_for(operators[0], a.pk) == a
     with pytest.raises(NotFound):
