@@ -13,10 +13,13 @@ _serial = itertools.count(1)
 
 
 def pytest_configure(config):
+    from django.conf import settings
+
+    # Production keeps Django's slow PBKDF2; tests create hundreds of people, and hashing strength is not
+    # what they test (the login tests still go through the real authenticate()).
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # CI's PostgreSQL run must really run on PostgreSQL: fail, never skip.
     if os.environ.get("SHUYU_REQUIRE_POSTGRES") == "1":
-        from django.conf import settings
-
         engine = settings.DATABASES["default"]["ENGINE"]
         if "postgresql" not in engine:
             raise pytest.UsageError(f"SHUYU_REQUIRE_POSTGRES=1 but the database engine is {engine}")
