@@ -1,5 +1,231 @@
-"""API routes for sandbox."""
+"""API routes of the secure environment (第十八条、第十九条): workspaces, mock data, jobs, outputs, review.
 
-from ninja import Router
+Handlers parse, call one service or selector and render. No route returns a job's rows before release;
+job status carries only coded errors and the redacted log.
+"""
+
+import datetime as dt
+from typing import Literal
+
+from django.http import HttpResponse
+from ninja import Router, Schema, Status
+from pydantic import Field
+
+from shuyu.sandbox import selectors, services
+from shuyu.sandbox.models import Job, Output, Workspace
+
+from .schemas import ErrorOut
 
 router = Router(tags=["sandbox"])
+ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+
+
+class WorkspaceIn(Schema):
+    agreement_id: int
+    name: str
+
+
+class TableOut(Schema):
+    name: str
+    resource_code: str
+    resource_name: str
+
+
+class WorkspaceOut(Schema):
+    id: int
+    name: str
+    agreement_id: int
+    agreement_status: str
+    tables: list[TableOut]
+
+
+class JobIn(Schema):
+    kind: Literal["sql", "python"] = "sql"
+    code: str
+
+
+class ReasonOut(Schema):
+    requirement: str
+    code: str
+    verdict: str
+    zh: str
+    en: str
+    cell: int | None = None
+    measure: str | None = None
+    facts: dict = Field(default_factory=dict)
+
+
+class OutputOut(Schema):
+    id: int
+    job_id: int
+    name: str
+    verdict: str
+    status: str
+    sha256: str
+    reasons: list[ReasonOut]
+
+
+class JobOut(Schema):
+    id: int
+    workspace_id: int
+    kind: str
+    status: str
+    code_sha256: str
+    resources: list[str]
+    error_code: str
+    error_requirement: str
+    error_zh: str
+    error_en: str
+    log: str
+    submitted_at: dt.datetime
+    started_at: dt.datetime | None
+    finished_at: dt.datetime | None
+    outputs: list[OutputOut]
+
+
+class ReviewIn(Schema):
+    decision: str = Field(description="release | block")
+    note: str
+
+
+class GateSettingsIn(Schema):
+    threshold: int = 10
+    dominance_n: int = 2
+    dominance_k: float = 0.90
+    p_percent: float = 0.10
+    zeros_disclosive: bool = True
+
+
+class ReleasedOut(Schema):
+    id: int
+    name: str
+    sha256: str
+    columns: list
+    rows: list
+
+
+def _workspace_out(ws: Workspace) -> dict:
+    return {
+        "id": ws.pk,
+        "name": ws.name,
+        "agreement_id": ws.agreement_id,
+        "agreement_status": ws.agreement.status,
+        "tables": [
+            {"name": t.name, "resource_code": t.resource_code, "resource_name": t.resource_name}
+            for t in selectors.tables_for(ws)
+        ],
+    }
+
+
+def _output_out(o: Output) -> dict:
+    # Never `rows`: a table leaves only through the download of a released output.
+    return {
+        "id": o.pk,
+        "job_id": o.job_id,
+        "name": o.name,
+        "verdict": o.verdict,
+        "status": o.status,
+        "sha256": o.sha256,
+        "reasons": o.reasons,
+    }
+
+
+def _job_out(job: Job) -> dict:
+    return {
+        "id": job.pk,
+        "workspace_id": job.workspace_id,
+        "kind": job.kind,
+        "status": job.status,
+        "code_sha256": job.code_sha256,
+        "resources": job.resources,
+        "error_code": job.error_code,
+        "error_requirement": job.error_requirement,
+        "error_zh": job.error_zh,
+        "error_en": job.error_en,
+        "log": job.log,
+        "submitted_at": job.submitted_at,
+        "started_at": job.started_at,
+        "finished_at": job.finished_at,
+        "outputs": [_output_out(o) for o in job.outputs.order_by("id")],
+    }
+
+
+@router.get("/workspaces", response={200: list[WorkspaceOut], **ERRORS})
+def list_workspaces(request):
+    return [_workspace_out(ws) for ws in selectors.workspaces_visible_to(request.actor).order_by("id")]
+
+
+@router.post("/workspaces", response={201: WorkspaceOut, **ERRORS})
+def create_workspace(request, payload: WorkspaceIn):
+    ws = services.create_workspace(request.actor, agreement_id=payload.agreement_id, name=payload.name)
+    return Status(201, _workspace_out(ws))
+
+
+@router.get("/workspaces/{workspace_id}/schema", response={200: dict, **ERRORS})
+def workspace_schema(request, workspace_id: int):
+    return selectors.schema_document(selectors.get_workspace_for(request.actor, workspace_id))
+
+
+@router.get("/workspaces/{workspace_id}/mock/{table}", response={200: None, **ERRORS})
+def mock_data(request, workspace_id: int, table: str, rows: int = 200, seed: int = 0):
+    """模拟数据（Parquet），只按表结构生成 / mock rows from the schema alone (never a raw value)."""
+    data = services.mock_parquet(request.actor, workspace_id=workspace_id, table=table, rows=rows, seed=seed)
+    response = HttpResponse(data, content_type="application/vnd.apache.parquet")
+    response["Content-Disposition"] = f'attachment; filename="{table}-mock.parquet"'
+    return response
+
+
+@router.post("/workspaces/{workspace_id}/jobs", response={201: JobOut, **ERRORS})
+def submit_job(request, workspace_id: int, payload: JobIn):
+    if payload.kind == "python":
+        job = services.submit_python_job(request.actor, workspace_id=workspace_id, code=payload.code)
+    else:
+        job = services.submit_sql_job(request.actor, workspace_id=workspace_id, sql=payload.code)
+    return Status(201, _job_out(job))
+
+
+@router.get("/workspaces/{workspace_id}/jobs", response={200: list[JobOut], **ERRORS})
+def list_jobs(request, workspace_id: int):
+    ws = selectors.get_workspace_for(request.actor, workspace_id)
+    return [_job_out(j) for j in selectors.jobs_visible_to(request.actor).filter(workspace=ws)[:100]]
+
+
+@router.get("/jobs/{job_id}", response={200: JobOut, **ERRORS})
+def job_status(request, job_id: int):
+    return _job_out(selectors.get_job_for(request.actor, job_id))
+
+
+@router.post("/jobs/{job_id}/cancel", response={200: JobOut, **ERRORS})
+def cancel_job(request, job_id: int):
+    return _job_out(services.cancel_job(request.actor, job_id=job_id))
+
+
+@router.get("/outputs/review-queue", response={200: list[OutputOut], **ERRORS})
+def review_queue(request):
+    return [_output_out(o) for o in selectors.review_queue(request.actor)]
+
+
+@router.get("/outputs/{output_id}", response={200: OutputOut, **ERRORS})
+def output_verdict(request, output_id: int):
+    return _output_out(selectors.get_output_for(request.actor, output_id))
+
+
+@router.post("/outputs/{output_id}/review", response={200: OutputOut, **ERRORS})
+def review_output(request, output_id: int, payload: ReviewIn):
+    o = services.review_output(
+        request.actor, output_id=output_id, decision=payload.decision, note=payload.note
+    )
+    return _output_out(o)
+
+
+@router.get("/outputs/{output_id}/download", response={200: ReleasedOut, **ERRORS})
+def download_output(request, output_id: int):
+    t = services.download_released_output(request.actor, output_id=output_id)
+    return {"id": output_id, "name": t.name, "sha256": t.sha256, "columns": t.columns, "rows": t.rows}
+
+
+@router.put("/agreements/{agreement_id}/gate-settings", response={200: GateSettingsIn, **ERRORS})
+def set_gate_settings(request, agreement_id: int, payload: GateSettingsIn):
+    """实施机构设置协议的输出审查参数（不得宽于默认值）/ the agency sets an agreement's gate settings."""
+    s = services.set_gate_settings(request.actor, agreement_id=agreement_id, **payload.dict())
+    return {k: getattr(s, k) for k in services.GATE_SETTING_NAMES}

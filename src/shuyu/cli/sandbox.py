@@ -9,7 +9,7 @@ from pathlib import Path
 
 import typer
 
-from .common import console, domain_errors, err_console
+from .common import TokenOpt, console, domain_errors, err_console
 
 app = typer.Typer(help="安全开发环境 / secure development environment", no_args_is_help=True)
 
@@ -83,6 +83,270 @@ def jail_check() -> None:
     )
 
 
+# --- workspaces, jobs, outputs: the operator's and the reviewer's commands (R19.1, R19.2) -----------------
+
+workspace_app = typer.Typer(help="开发工作区 / workspaces", no_args_is_help=True)
+mock_app = typer.Typer(help="模拟数据 / mock data", no_args_is_help=True)
+job_app = typer.Typer(help="作业 / jobs", no_args_is_help=True)
+output_app = typer.Typer(help="作业输出 / outputs", no_args_is_help=True)
+
+
+def _actor(token):
+    from .common import current_actor, setup_django
+
+    setup_django()
+    return current_actor(token)
+
+
+def _reasons(reasons: list[dict]) -> None:
+    for r in reasons:
+        where = f" [cell {r['cell']}]" if r.get("cell") is not None else ""
+        facts = ", ".join(f"{k}={v}" for k, v in (r.get("facts") or {}).items())
+        console.print(
+            f"  {r['verdict']:6} {r['requirement']} {r['code']}{where}: {r['zh']} / {r['en']} {facts}"
+        )
+
+
+def _print_job(job) -> None:
+    console.print(f"作业 / job {job.pk}: {job.status}（{job.get_status_display()}） kind={job.kind}")
+    if job.error_code:
+        console.print(
+            f"  [red]{job.error_requirement} {job.error_code}: {job.error_zh} / {job.error_en}[/red]"
+        )
+    if job.log:
+        console.print(f"  log: {job.log}")
+    for o in job.outputs.order_by("id"):
+        console.print(f"  输出 / output {o.pk} {o.name}: verdict={o.verdict} status={o.status}")
+        _reasons(o.reasons)
+
+
+@workspace_app.command("list")
+@domain_errors
+def workspace_list(token: str = TokenOpt) -> None:
+    """列出可见的工作区 / list the workspaces you may see."""
+    actor = _actor(token)
+    from shuyu.sandbox import selectors
+
+    for ws in selectors.workspaces_visible_to(actor).order_by("id"):
+        tables = ", ".join(f"{t.name}（{t.resource_code}）" for t in selectors.tables_for(ws))
+        console.print(f"{ws.pk}\t{ws.name}\t协议 {ws.agreement_id}（{ws.agreement.status}）\t{tables}")
+
+
+@workspace_app.command("create")
+@domain_errors
+def workspace_create(
+    agreement: int = typer.Option(..., "--agreement"),
+    name: str = typer.Option(..., "--name"),
+    token: str = TokenOpt,
+) -> None:
+    """在本单位的授权运营协议下新建工作区 / open a workspace on your agreement."""
+    from shuyu.sandbox import services
+
+    ws = services.create_workspace(_actor(token), agreement_id=agreement, name=name)
+    console.print(f"工作区 / workspace {ws.pk} {ws.name}")
+
+
+@workspace_app.command("schema")
+@domain_errors
+def workspace_schema(
+    workspace: int = typer.Argument(...),
+    output: Path = typer.Option(..., "-o", "--output"),
+    token: str = TokenOpt,
+) -> None:
+    """写出工作区表结构（供 check-sql、mock 离线使用）/ write the schema for offline checks."""
+    from shuyu.sandbox import selectors
+
+    ws = selectors.get_workspace_for(_actor(token), workspace)
+    output.write_text(
+        json.dumps(selectors.schema_document(ws), ensure_ascii=False, indent=2), encoding="utf-8"
+    )
+    console.print(f"表结构 / schema → {output}")
+
+
+@mock_app.command("download")
+@domain_errors
+def mock_download(
+    workspace: int = typer.Argument(...),
+    table: str = typer.Argument(...),
+    output: Path = typer.Option(..., "-o", "--output"),
+    rows: int = typer.Option(200, "--rows"),
+    seed: int = typer.Option(0, "--seed"),
+    token: str = TokenOpt,
+) -> None:
+    """下载模拟数据（只按表结构生成）/ download mock rows (schema only, never raw values)."""
+    from shuyu.sandbox import services
+
+    data = services.mock_parquet(_actor(token), workspace_id=workspace, table=table, rows=rows, seed=seed)
+    output.write_bytes(data)
+    console.print(f"{rows} 行模拟数据 / mock rows → {output}")
+
+
+@job_app.command("submit")
+@domain_errors
+def job_submit(
+    workspace: int = typer.Argument(...),
+    code: Path = typer.Argument(..., help="query.sql 或 script.py"),
+    wait: bool = typer.Option(False, "--wait", help="等待作业完成 / wait for the result"),
+    timeout: float = typer.Option(600, "--timeout"),
+    token: str = TokenOpt,
+) -> None:
+    """提交作业；.py 为 Python 作业，否则为 SQL / submit a job (.py = Python, else SQL)."""
+    import time
+
+    from shuyu.sandbox import selectors, services
+
+    actor = _actor(token)
+    text = code.read_text(encoding="utf-8")
+    if code.suffix == ".py":
+        job = services.submit_python_job(actor, workspace_id=workspace, code=text)
+    else:
+        job = services.submit_sql_job(actor, workspace_id=workspace, sql=text)
+    console.print(f"已提交 / submitted: job {job.pk}")
+    if not wait:
+        return
+    deadline = time.monotonic() + timeout
+    with console.status("排队中 / queued") as status:
+        while job.status in ("queued", "running") and time.monotonic() < deadline:
+            time.sleep(1)
+            job = selectors.get_job_for(actor, job.pk)
+            status.update(f"{job.get_status_display()} / {job.status}")
+    _print_job(job)
+
+
+@job_app.command("status")
+@domain_errors
+def job_status(job: int = typer.Argument(...), token: str = TokenOpt) -> None:
+    """作业状态、审查结论与理由 / a job's status, verdicts and reasons."""
+    from shuyu.sandbox import selectors
+
+    _print_job(selectors.get_job_for(_actor(token), job))
+
+
+@job_app.command("cancel")
+@domain_errors
+def job_cancel(job: int = typer.Argument(...), token: str = TokenOpt) -> None:
+    from shuyu.sandbox import services
+
+    _print_job(services.cancel_job(_actor(token), job_id=job))
+
+
+@job_app.command("run-pending")
+def job_run_pending(limit: int = typer.Option(0, "--limit", help="0 = all")) -> None:
+    """运行所有排队的作业后退出（测试、运维）/ run queued jobs once and exit."""
+    from .common import setup_django
+
+    setup_django()
+    from shuyu.sandbox import services
+
+    ran = services.run_pending(limit=limit or None)
+    console.print(f"已运行 / ran {ran} 个作业 / jobs")
+
+
+def worker(poll: float = typer.Option(2.0, "--poll", help="轮询间隔（秒）")) -> None:
+    """后台作业进程：在隔离环境中运行排队的作业 / the background worker (never the web process)."""
+    import time
+
+    from .common import setup_django
+
+    setup_django()
+    from django.db import close_old_connections
+
+    from shuyu.sandbox import services
+
+    console.print("作业进程已启动 / worker started")
+    while True:
+        close_old_connections()
+        services.fail_stale_jobs()
+        if services.run_pending(limit=1) == 0:
+            time.sleep(poll)
+
+
+@output_app.command("show")
+@domain_errors
+def output_show(output: int = typer.Argument(...), token: str = TokenOpt) -> None:
+    """输出的审查结论与理由（不含数据）/ an output's verdict and reasons (no data)."""
+    from shuyu.sandbox import selectors
+
+    o = selectors.get_output_for(_actor(token), output)
+    console.print(f"输出 / output {o.pk} {o.name}: verdict={o.verdict} status={o.status} sha256={o.sha256}")
+    _reasons(o.reasons)
+
+
+@output_app.command("queue")
+@domain_errors
+def output_queue(token: str = TokenOpt) -> None:
+    """待本单位审查的输出 / outputs awaiting your agency's review."""
+    from shuyu.sandbox import selectors
+
+    for o in selectors.review_queue(_actor(token)):
+        console.print(f"{o.pk}\tjob {o.job_id}\t{o.name}\t{o.verdict}")
+        _reasons(o.reasons)
+
+
+@output_app.command("review")
+@domain_errors
+def output_review(
+    output: int = typer.Argument(...),
+    release: bool = typer.Option(False, "--release/--block", help="放行或拦截 / release or block"),
+    note: str = typer.Option(..., "--note"),
+    token: str = TokenOpt,
+) -> None:
+    """审查输出（提交人不得审查本人输出）/ decide an output marked review (four eyes)."""
+    from shuyu.sandbox import services
+
+    o = services.review_output(
+        _actor(token), output_id=output, decision="release" if release else "block", note=note
+    )
+    console.print(f"输出 / output {o.pk}: {o.status}")
+
+
+@output_app.command("download")
+@domain_errors
+def output_download(
+    output: int = typer.Argument(...), to: Path = typer.Option(..., "-o", "--output"), token: str = TokenOpt
+) -> None:
+    """下载已放行的输出（CSV）/ download a released output as CSV."""
+    import csv
+
+    from shuyu.sandbox import services
+
+    t = services.download_released_output(_actor(token), output_id=output)
+    with to.open("w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(t.columns)
+        w.writerows(t.rows)
+    console.print(f"{len(t.rows)} 行 / rows → {to}（sha256 {t.sha256}）")
+
+
+@output_app.command("gate-settings")
+@domain_errors
+def output_gate_settings(
+    agreement: int = typer.Option(..., "--agreement"),
+    threshold: int = typer.Option(10, "--threshold", help="最少贡献者 / minimum contributors"),
+    dominance_n: int = typer.Option(2, "--dominance-n"),
+    dominance_k: float = typer.Option(0.90, "--dominance-k"),
+    p_percent: float = typer.Option(0.10, "--p-percent"),
+    token: str = TokenOpt,
+) -> None:
+    """实施机构设置协议的输出审查参数（不得宽于默认值）/ set an agreement's gate settings (agency)."""
+    from shuyu.sandbox import services
+
+    s = services.set_gate_settings(
+        _actor(token),
+        agreement_id=agreement,
+        threshold=threshold,
+        dominance_n=dominance_n,
+        dominance_k=dominance_k,
+        p_percent=p_percent,
+    )
+    console.print(f"threshold={s.threshold} dominance=({s.dominance_n}, {s.dominance_k}) p={s.p_percent}")
+
+
 def register(root: typer.Typer) -> None:
     """Add this module's commands to the root `shuyu` app."""
     root.add_typer(app, name="sandbox")
+    root.add_typer(workspace_app, name="workspace")
+    root.add_typer(mock_app, name="mock")
+    root.add_typer(job_app, name="job")
+    root.add_typer(output_app, name="output")
+    root.command("worker")(worker)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import builtins
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,8 +55,8 @@ class QueryResult:
     truncated: bool
 
 
-def project_parquet(source: Path, spec: TableSpec, dest: Path) -> Path:
-    """Write only the granted fields of `source` to `dest` (host side, our SQL only)."""
+def project_parquet(source: Path | Sequence[Path], spec: TableSpec, dest: Path) -> Path:
+    """Write only the granted fields of `source` (one file or a version's parts) to `dest` (host side)."""
     import duckdb
 
     fields = ", ".join(f'"{f.name}"' for f in spec.fields)  # names validated by FieldSpec
@@ -67,7 +67,7 @@ def project_parquet(source: Path, spec: TableSpec, dest: Path) -> Path:
     try:
         con.execute(
             f"COPY (SELECT {fields} FROM read_parquet(?)) TO '{_quote_path(dest)}' (FORMAT parquet)",
-            [str(source)],
+            [str(source) if isinstance(source, str | Path) else [str(p) for p in source]],
         )
     finally:
         con.close()

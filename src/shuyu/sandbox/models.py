@@ -1,0 +1,160 @@
+"""Workspaces, jobs, outputs, reviews and the release history of the secure environment (R18.1, R19.2).
+
+A job's rows never live here unreleased in a form anything serves: `Output.rows` is the gated table kept
+in the domain, handed out only by `services.download_released_output` once the output is released.
+"""
+
+from django.db import models
+
+
+class JobKind(models.TextChoices):
+    SQL = "sql", "SQL 查询"
+    PYTHON = "python", "Python 脚本"
+
+
+class JobStatus(models.TextChoices):
+    QUEUED = "queued", "排队中"
+    RUNNING = "running", "运行中"
+    GATED = "gated", "待审查"
+    RELEASED = "released", "已放行"
+    BLOCKED = "blocked", "已拦截"
+    FAILED = "failed", "失败"
+    CANCELLED = "cancelled", "已取消"
+
+
+class OutputStatus(models.TextChoices):
+    PENDING = "pending", "待审查"
+    RELEASED = "released", "已放行"
+    BLOCKED = "blocked", "已拦截"
+
+
+class Workspace(models.Model):
+    """A development workspace bound to one authorization agreement (第十八条、第十九条).
+
+    Members are the agreement's operator's people; the visible resources are exactly the agreement's
+    scope, read live from the agreement (never copied here).
+    """
+
+    agreement = models.ForeignKey(
+        "authorization.Agreement", on_delete=models.PROTECT, related_name="+", verbose_name="授权运营协议"
+    )
+    operator = models.ForeignKey(
+        "orgs.Organization", on_delete=models.PROTECT, related_name="+", verbose_name="运营机构"
+    )
+    name = models.CharField("名称", max_length=100)
+    created_at = models.DateTimeField("创建时间")
+    created_by_person_id = models.BigIntegerField("创建人")
+
+    class Meta:
+        verbose_name = "开发工作区"
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["agreement", "name"], name="workspace_unique_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AgreementGateSettings(models.Model):
+    """The output gate's parameters for one agreement, set by its implementing agency (R19.2).
+
+    Without a row the gate uses ACRO's defaults (threshold 10, dominance n=2 k=0.90, p% 10 %).
+    """
+
+    agreement = models.OneToOneField(
+        "authorization.Agreement", on_delete=models.PROTECT, related_name="+", verbose_name="授权运营协议"
+    )
+    settings = models.JSONField("输出审查参数")
+    set_at = models.DateTimeField("设置时间")
+    set_by_person_id = models.BigIntegerField("设置人")
+
+    class Meta:
+        verbose_name = "输出审查参数"
+
+
+class Job(models.Model):
+    """One submitted SQL query or Python script; the row is also the queue entry a worker claims."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.PROTECT, related_name="jobs")
+    kind = models.CharField("类型", max_length=8, choices=JobKind.choices)
+    code = models.TextField("代码")
+    code_sha256 = models.CharField("代码哈希", max_length=64)
+    status = models.CharField("状态", max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED)
+    # A coded error class and a fixed message (never an engine's or a job's own text).
+    error_code = models.CharField("错误类别", max_length=40, blank=True)
+    error_requirement = models.CharField("错误条款", max_length=10, blank=True)
+    error_zh = models.CharField("错误说明", max_length=200, blank=True)
+    error_en = models.CharField("错误说明（英文）", max_length=200, blank=True)
+    log = models.CharField("脱敏日志", max_length=200, blank=True)
+    resources = models.JSONField("涉及资源", default=list)  # [resource code, …]
+    submitted_at = models.DateTimeField("提交时间")
+    submitted_by_person_id = models.BigIntegerField("提交人")
+    started_at = models.DateTimeField("开始时间", null=True, blank=True)
+    finished_at = models.DateTimeField("结束时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "作业"
+        ordering = ["-submitted_at", "-id"]
+        indexes = [models.Index(fields=["status", "id"], name="job_queue")]
+
+    def __str__(self) -> str:
+        return f"job {self.pk}"
+
+
+class Output(models.Model):
+    """One gated output of a job with its verdict and reasons (R19.2). `rows` stay in the domain."""
+
+    job = models.ForeignKey(Job, on_delete=models.PROTECT, related_name="outputs")
+    name = models.CharField("名称", max_length=64)
+    verdict = models.CharField("审查结论", max_length=8)  # pass | review | block
+    reasons = models.JSONField("理由", default=list)  # [{requirement, code, verdict, zh, en, cell, facts}]
+    status = models.CharField(
+        "状态", max_length=10, choices=OutputStatus.choices, default=OutputStatus.PENDING
+    )
+    columns = models.JSONField("列", default=list)
+    rows = models.JSONField("结果（域内保存）", default=list)
+    sha256 = models.CharField("结果哈希", max_length=64)
+    # Candidate populations (keyed hashes of contributors, never identifiers), recorded on release.
+    populations = models.JSONField("贡献者集合", default=list)
+    created_at = models.DateTimeField("生成时间")
+    released_at = models.DateTimeField("放行时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "作业输出"
+        ordering = ["job_id", "id"]
+        constraints = [models.UniqueConstraint(fields=["job", "name"], name="output_unique_name")]
+
+    def __str__(self) -> str:
+        return f"{self.job_id}/{self.name}"
+
+
+class ReviewDecision(models.TextChoices):
+    RELEASE = "release", "放行"
+    BLOCK = "block", "拦截"
+
+
+class Review(models.Model):
+    """The implementing agency's decision on an output marked review; never by its submitter (四眼原则)."""
+
+    output = models.OneToOneField(Output, on_delete=models.PROTECT, related_name="review")
+    decision = models.CharField("决定", max_length=8, choices=ReviewDecision.choices)
+    note = models.CharField("理由", max_length=500)
+    decided_at = models.DateTimeField("决定时间")
+    decided_by_person_id = models.BigIntegerField("审查人")
+
+    class Meta:
+        verbose_name = "输出审查"
+
+
+class ReleasedPopulation(models.Model):
+    """A released cell's contributors (keyed hashes), per operator and resource: the differencing memory."""
+
+    operator = models.ForeignKey("orgs.Organization", on_delete=models.PROTECT, related_name="+")
+    resource = models.CharField("资源", max_length=64)
+    label = models.CharField("单元格", max_length=200)
+    members = models.JSONField("贡献者（键控哈希）")
+    output = models.ForeignKey(Output, on_delete=models.PROTECT, related_name="+")
+    released_at = models.DateTimeField("放行时间")
+
+    class Meta:
+        verbose_name = "已放行单元格"
+        indexes = [models.Index(fields=["operator", "resource"], name="released_population_lookup")]

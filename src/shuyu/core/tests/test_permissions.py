@@ -51,6 +51,9 @@ EXPECTED: dict[Perm, set[Role]] = {
     Perm.ORGS_PERSON_CREATE: {R.ADMIN},
     Perm.ORGS_TOKEN_ISSUE: {R.ADMIN},
     Perm.ORGS_TOKEN_REVOKE_ANY: {R.ADMIN},
+    Perm.SANDBOX_JOB_SUBMIT: {R.OPERATOR},
+    Perm.SANDBOX_OUTPUT_REVIEW: {R.IMPLEMENTING_AGENCY},
+    Perm.SANDBOX_WORKSPACE_CREATE: {R.OPERATOR},
 }
 
 # The platform administrator runs the platform and holds no act of the rules (approve, sign, file, select).

@@ -110,3 +110,148 @@ def digest_tree(folder: Path) -> dict[str, str]:
     return {
         p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.rglob("*")) if p.is_file()
     }
+
+
+# ---- the Django integration: an operator's workspace on an active agreement, a vault with canaries ------
+
+PEOPLE_CSV_ROWS = 240  # 3 districts × 80 people; person 0's name is the canary
+
+
+def _people_csv(path: Path) -> Path:
+    import datetime as dt
+
+    from shuyu.catalog.rules import cn_id_check_char
+
+    lines = ["id_no,name,district,amount,paid_on,months"]
+    for i in range(PEOPLE_CSV_ROWS):
+        body = f"510104{1960 + i % 40}{1 + i % 12:02d}{1 + i % 28:02d}{i:03d}"
+        name = f"{CANARY}-name" if i == 0 else f"张{i}"
+        district = ("510104", "510105", "510106")[i % 3]
+        paid_on = dt.date(2026, 1, 1) + dt.timedelta(days=i)  # one person a day
+        lines.append(f"{body + cn_id_check_char(body)},{name},{district},{100 + i}.50,{paid_on},{i % 12 + 1}")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def data_dir(settings, jail_root):
+    """A data directory the jail's uid can reach (pytest's tmp_path is 0700)."""
+    folder = Path(tempfile.mkdtemp(prefix="data-", dir=jail_root))
+    os.chmod(folder, 0o755)
+    settings.SHUYU = dict(settings.SHUYU) | {"DATA_DIR": folder}
+    return folder
+
+
+@pytest.fixture
+def world(db, admin, make_actor, data_dir):
+    """An active agreement over one loaded people resource, its operator's people and the agency's."""
+    import datetime as dt
+
+    from shuyu.authorization import services as auth
+    from shuyu.authorization.tests import factories as af
+    from shuyu.catalog import services as cat
+    from shuyu.catalog.rules import FieldSpec as CatalogField
+    from shuyu.core import clock
+    from shuyu.orgs.models import Organization
+    from shuyu.orgs.services import PLATFORM_ORG_USCC
+
+    with clock.frozen(dt.date(2026, 3, 2)):
+        provider = make_actor("data_source_unit", "510000", name="四川省人力资源和社会保障厅")
+        resource = cat.create_resource(
+            provider,
+            code="R-PEOPLE",
+            name="社会保险缴费记录",
+            region_code="510000",
+            fields=[
+                CatalogField(
+                    name="id_no", format="cn_id", sensitivity="direct", is_key=True, is_disclosure_unit=True
+                ),
+                CatalogField(name="name", sensitivity="direct"),
+                CatalogField(name="district", format="region", sensitivity="quasi"),
+                CatalogField(name="amount", type="decimal", sensitivity="sensitive"),
+                CatalogField(name="paid_on", type="date"),
+                CatalogField(name="months", type="integer"),
+            ],
+            description="参保缴费明细",
+            sector="人力资源和社会保障",
+        )
+        cat.classify_resource(
+            provider,
+            resource_id=resource.pk,
+            sector="人力资源和社会保障",
+            impacts=[("individual_rights", "serious")],
+            grading_factors={"规模": "全省参保人员"},
+        )
+        cat.ingest_file(provider, resource_id=resource.pk, path=_people_csv(data_dir / "people.csv"))
+        org = Organization.objects.get(uscc=PLATFORM_ORG_USCC)
+        agency = make_actor("implementing_agency", "510000", org_id=org.pk)
+        reviewer = make_actor("implementing_agency", "510000", org_id=org.pk)
+        gov = make_actor("government", "510000", name="四川省人民政府")
+        operators = [
+            make_actor("operator", "510100", name="四川数据运营有限公司"),
+            make_actor("operator", "510100", name="天府数智科技有限公司"),
+        ]
+        version = af.approved_plan(agency, gov, [resource.pk])
+        selection = af.decided_selection(agency, version, operators)
+        agreement = af.signed_agreement(agency, version, selection)
+        auth.file_agreement(agency, agreement_id=agreement.pk)
+        auth.activate_agreement(agency, agreement_id=agreement.pk)
+    operator = operators[0]
+    colleague = make_actor("operator", "510100", org_id=operator.org_id)
+    stranger = make_actor("operator", "510100", name="别家运营公司")
+    return type(
+        "World",
+        (),
+        dict(
+            agency=agency,
+            reviewer=reviewer,
+            operator=operator,
+            colleague=colleague,
+            stranger=stranger,
+            agreement=agreement,
+            resource=resource,
+            table="r_people",
+        ),
+    )
+
+
+@pytest.fixture
+def workspace(world):
+    from shuyu.sandbox import services
+
+    return services.create_workspace(world.operator, agreement_id=world.agreement.pk, name="金融分析")
+
+
+@pytest.fixture
+def fast_limits():
+    return jail.Limits(wall_seconds=30, duckdb_memory="128MB", duckdb_threads=1)
+
+
+@pytest.fixture
+def bearer(admin):
+    """bearer(actor) → request headers with a fresh API token of that person (hashed at rest)."""
+    from shuyu.orgs import tokens
+
+    def _headers(actor):
+        return {"Authorization": f"Bearer {tokens.issue_token(admin, person_id=actor.person_id).raw}"}
+
+    return _headers
+
+
+def assert_no_canary(*texts) -> None:
+    """No canary in the given texts, the ledger, or anything stored about jobs and outputs."""
+    from shuyu.ledger.models import LedgerEntry
+    from shuyu.sandbox.models import Job, Output
+
+    stored = [p for (p,) in LedgerEntry.objects.values_list("payload")]
+    stored += [str(v) for v in Job.objects.values_list("error_zh", "error_en", "log", "error_code")]
+    stored += [str(v) for v in Output.objects.values_list("rows", "reasons", "columns")]
+    for text in [*texts, *stored]:
+        body = text.decode(errors="replace") if isinstance(text, bytes) else str(text)
+        assert CANARY not in body
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """make_actor gives each person a password; PBKDF2 was 80 % of this app's fixture time."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
