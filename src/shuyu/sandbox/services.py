@@ -142,10 +142,11 @@ def set_gate_settings(actor: Actor, *, agreement_id: int, **values) -> GateSetti
 
     Never laxer than ACRO's defaults: a threshold under 10, k over 0.90 or p under 10 % is refused.
     """
+    # Role first, then "missing" and "another agency's" answer alike, so agreement ids cannot be probed.
+    authorize(actor, Perm.SANDBOX_OUTPUT_REVIEW)
     agreement = Agreement.objects.select_for_update().filter(pk=agreement_id).first()
-    if agreement is None:
+    if agreement is None or agreement.agency_id != actor.org_id:
         raise NotFound("agreement", agreement_id=agreement_id)
-    authorize(actor, Perm.SANDBOX_OUTPUT_REVIEW, org_id=agreement.agency_id)
     unknown = set(values) - set(GATE_SETTING_NAMES)
     if unknown:
         raise DomainError("R19.2", "未知的输出审查参数", "unknown gate setting", names=sorted(unknown))

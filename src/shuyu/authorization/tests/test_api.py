@@ -135,7 +135,8 @@ def test_r15_1_agreement_lifecycle_over_the_api(client, bearer, agency, approved
     assert (
         client.post(f"/api/authorization/agreements/{aid}/activate", headers=a).json()["status"] == "active"
     )
-    assert ledger.size() == before + 4
+    # activation also records each resource's first provision (N-REG.9), one entry per resource
+    assert ledger.size() == before + 4 + len(Agreement.objects.get(pk=aid).resource_ids)
     mine = client.get("/api/authorization/agreements", headers=bearer(operators[0])).json()
     assert [x["id"] for x in mine] == [aid]
     assert client.get("/api/authorization/agreements", headers=bearer(operators[1])).json() == []

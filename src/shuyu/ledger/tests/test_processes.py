@@ -14,7 +14,9 @@ from shuyu.core.actors import Actor
 from shuyu.ledger import services
 from shuyu.ledger.models import LedgerEntry
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# serialized_rollback: the flush after each test must not leave an empty database (regions, content
+# types) behind for the browser tests that run after it in the same worker.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 def _database_url() -> str:
