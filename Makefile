@@ -39,7 +39,9 @@ demo: install
 	@echo ""
 	@echo "  数域 shuyu 演示 / demo:  http://127.0.0.1:8000/   (API: http://127.0.0.1:8000/api/docs)"
 	@$(SHUYU) demo accounts
-	$(SHUYU) serve --host 127.0.0.1 --port 8000
+	@# The sandbox worker runs jobs in the jail, never in the web process; it stops with the server.
+	$(SHUYU) worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	  $(SHUYU) serve --host 127.0.0.1 --port 8000
 
 test: install system-deps
 	$(VENV)/bin/ruff check src tests conftest.py bench

@@ -496,6 +496,15 @@ def _working_days_before(day: dt.date, n: int) -> dt.date:
     return day
 
 
+def _seed_workspace(demo: Demo) -> None:
+    """The operator's workspace on its active agreement: mock data outside, real data only in the jail."""
+    from shuyu.sandbox import services as sandbox_services
+
+    sandbox_services.create_workspace(
+        demo.actors["operator"], agreement_id=demo.agreement.pk, name="普惠金融信用评价模型开发"
+    )
+
+
 def seed() -> bool:
     """Seed once; return False when the demo is already there."""
     if Person.objects.filter(user__username="admin").exists():
@@ -507,6 +516,7 @@ def seed() -> bool:
         _seed_resources(demo)
         _seed_chengdu_authorization(demo, _ids(demo, "market", "tax", "hrss"))
         _seed_provincial_plans(demo)
+        _seed_workspace(demo)
         # A signed checkpoint over everything above, shown on the public page (R18.1 可取证).
         ledger_services.sign_checkpoint(demo.actors["admin"])
     return True
