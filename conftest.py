@@ -25,6 +25,32 @@ def pytest_configure(config):
             raise pytest.UsageError(f"SHUYU_REQUIRE_POSTGRES=1 but the database engine is {engine}")
 
 
+def _serialized(item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    return "django_db_serialized_rollback" in item.fixturenames or bool(
+        marker and marker.kwargs.get("serialized_rollback")
+    )
+
+
+def _transactional(item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    return bool({"transactional_db", "live_server"} & set(item.fixturenames)) or bool(
+        marker and marker.kwargs.get("transaction")
+    )
+
+
+def pytest_collection_modifyitems(config, items):
+    # A transactional test flushes the database afterwards. Without serialized rollback the flush re-creates
+    # content types under new ids and drops the regions the migrations loaded, and the next page test in the
+    # same xdist worker fails restoring them. So every transactional test must use serialized rollback.
+    offenders = [item.nodeid for item in items if _transactional(item) and not _serialized(item)]
+    if offenders:
+        raise pytest.UsageError(
+            "transactional tests must use serialized rollback "
+            "(@pytest.mark.django_db(transaction=True, serialized_rollback=True)): " + ", ".join(offenders)
+        )
+
+
 def make_uscc(kind_prefix: str = "91", region: str = "510100") -> str:
     """A synthetic but valid 统一社会信用代码 (GB 32100 check character), unique per call."""
     body = f"{kind_prefix}{region}{next(_serial) + os.getpid() % 1000 * 100000:09d}"[:17]

@@ -44,7 +44,8 @@ def test_r22_1_append_records_person_organization_and_hashed_label(make_actor):
     assert entry.actor_roles == "implementing_agency"
 
 
-def test_r18_1_append_outside_a_transaction_is_refused(transactional_db):
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_r18_1_append_outside_a_transaction_is_refused():
     with pytest.raises(RuntimeError):
         ledger.append(SYSTEM, "test.thing.made", ("test.thing", 1), {})
 
