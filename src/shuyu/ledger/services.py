@@ -222,6 +222,8 @@ def _hashes(pairs: list[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
             f"WHERE {qn('key')} IN ({', '.join(['%s'] * len(inner))})"
         )
         params += list(inner)
+    if not parts:  # nothing asked (e.g. a checkpoint of an unchanged tree): no query at all
+        return {}
     with connection.cursor() as cursor:
         cursor.execute(" UNION ALL ".join(parts), params)
         rows = cursor.fetchall()

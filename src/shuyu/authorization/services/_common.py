@@ -28,29 +28,8 @@ class AgreementDraft(rules.AgreementFacts):
     title: str = ""
 
 
-PLAN_TEXT_FIELDS = (
-    "name",
-    "necessity",
-    "update_frequency",
-    "data_quality",
-    "construction",
-    "technical_support",
-    "schedule",
-    "evaluation_standard",
-    "exit_mechanism",
-    "asset_management",
-    "accounting_mechanism",
-    "revenue_distribution",
-    "data_security",
-    "personal_info_protection",
-    "emergency_response",
-    "rights_obligations",
-    "supervision_evaluation",
-    "other_matters",
-    "mode",
-    "scenario",
-    "change_summary",
-)
+# The plan's free-text items: its name, every amendable item (rules.AMENDABLE_FIELDS) and the mode fields.
+PLAN_TEXT_FIELDS = ("name", *rules.AMENDABLE_FIELDS, "mode", "scenario", "change_summary")
 
 AGREEMENT_TEXT_FIELDS = (
     "technical_platform",

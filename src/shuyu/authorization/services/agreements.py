@@ -153,9 +153,12 @@ def cosign_agreement(actor: Actor, *, agreement_id: int) -> Cosignature:
     """数源单位会签分领域授权协议 (R09.1). Data source unit role, providing a resource in scope."""
     authorize(actor, Perm.AUTHORIZATION_AGREEMENT_COSIGN)
     a = Agreement.objects.select_for_update().filter(pk=agreement_id).first()
-    required = selectors.cosigners_required(a) if a else set()
-    if a is None or actor.org_id not in required and a.mode == rules.Mode.DOMAIN:
+    # Only a unit providing a resource in scope learns anything about the agreement (not even its mode):
+    # "missing" and "not yours" answer alike (R22.1).
+    providers = set(a.agreement_resources.values_list("resource__provider_id", flat=True)) if a else set()
+    if a is None or actor.org_id not in providers:
         raise NotFound("agreement", agreement_id=agreement_id)
+    required = selectors.cosigners_required(a)
     rules.check_cosigner(mode=a.mode, org_id=actor.org_id, required_org_ids=required)
     if a.status != S.DRAFT:
         raise DomainError("R09.1", "协议已签订，不能再会签", "the agreement is already signed")

@@ -170,7 +170,10 @@ def score_candidate(actor: Actor, *, candidate_id: int, score: Decimal, notes: s
     c = Candidate.objects.filter(pk=candidate_id).select_related("selection").first()
     if c is None:
         raise NotFound("candidate", candidate_id=candidate_id)
-    selection = _lock(actor, c.selection_id)
+    try:
+        selection = _lock(actor, c.selection_id)
+    except NotFound:  # another agency's candidate answers like a missing one (R22.1)
+        raise NotFound("candidate", candidate_id=candidate_id) from None
     if selection.status != S.OPEN:
         raise DomainError("R14.1", "遴选未发布或已结束，不能评分", "the selection is not open")
     score = Decimal(str(score))

@@ -32,6 +32,7 @@ def _columns(resource: DataResource) -> list[vault.ColumnSpec]:
 
 
 def _resource_for_ingest(actor: Actor, resource_id: int) -> DataResource:
+    authorize(actor, Perm.CATALOG_RESOURCE_INGEST)  # the role before the lookup: ids cannot be probed
     resource = DataResource.objects.filter(pk=resource_id).first()
     if resource is None:
         raise NotFound("resource")
@@ -209,6 +210,7 @@ def _store_report(actor: Actor, version: ResourceVersion, previous: ResourceVers
 @transaction.atomic
 def assess_quality(actor: Actor, *, version_id: int) -> QualityReport:
     """Measure a version again (e.g. after the unit added a consistency rule)."""
+    authorize(actor, Perm.CATALOG_RESOURCE_INGEST)  # the role before the lookup: ids cannot be probed
     version = ResourceVersion.objects.select_related("resource").filter(pk=version_id).first()
     if version is None:
         raise NotFound("version")

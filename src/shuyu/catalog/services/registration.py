@@ -114,6 +114,7 @@ def current_registration(resource_id: int) -> Registration | None:
 @transaction.atomic
 def deposit_evidence(actor: Actor, *, resource_id: int, version_id: int | None = None) -> EvidenceDeposit:
     """Anchor the manifest hash of a vault version in the ledger before applying (N-REG.5)."""
+    authorize(actor, Perm.CATALOG_REGISTRATION_APPLY)  # the role before the lookup: ids cannot be probed
     resource = DataResource.objects.filter(pk=resource_id).first()
     if resource is None:
         raise NotFound("resource")

@@ -139,6 +139,7 @@ def create_resource(
 @transaction.atomic
 def define_fields(actor: Actor, *, resource_id: int, fields: list[FieldSpec]) -> DataResource:
     """Replace the fields; allowed only before the first load (a loaded schema changes by a new resource)."""
+    authorize(actor, Perm.CATALOG_RESOURCE_CREATE)  # the role before the lookup: ids cannot be probed
     resource = _locked(resource_id)
     authorize(actor, Perm.CATALOG_RESOURCE_CREATE, org_id=resource.provider_id)
     rules.check_field_specs(fields)
@@ -162,6 +163,7 @@ def confirm_field_sensitivity(
     format: str | None = None,
 ) -> ResourceField:
     """A person of the data source unit confirms (or corrects) a field's sensitivity, maybe a suggestion."""
+    authorize(actor, Perm.CATALOG_RESOURCE_CREATE)  # the role before the lookup: ids cannot be probed
     resource = _locked(resource_id)
     authorize(actor, Perm.CATALOG_RESOURCE_CREATE, org_id=resource.provider_id)
     f = resource.fields.filter(name=field_name).first()
@@ -228,6 +230,7 @@ def classify_resource(
     general_sublevel: int | None = None,
 ) -> GradingDecision:
     """Classify (sector, business attributes) and grade from impact object × degree, 就高从严 (N-CLS.3/4)."""
+    authorize(actor, Perm.CATALOG_RESOURCE_CLASSIFY)  # the role before the lookup: ids cannot be probed
     resource = _locked(resource_id)
     basis = _grader(actor, resource)
     level = rules.grade_for_impacts(list(impacts))
@@ -280,6 +283,7 @@ def classify_resource(
 @transaction.atomic
 def record_risk_assessment(actor: Actor, *, resource_id: int, report_ref: str) -> DataResource:
     """The grader records the data security risk assessment of 重要数据 (N-CLS.7, 数据安全法 第三十条)."""
+    authorize(actor, Perm.CATALOG_RESOURCE_CLASSIFY)  # the role before the lookup: ids cannot be probed
     resource = _locked(resource_id)
     _grader(actor, resource)
     rules.check_reason(report_ref, "N-CLS.7")
@@ -295,6 +299,7 @@ def record_risk_assessment(actor: Actor, *, resource_id: int, report_ref: str) -
 @transaction.atomic
 def approve_important_data(actor: Actor, *, resource_id: int) -> DataResource:
     """The data administration approves 重要数据 for authorized operation after the risk assessment."""
+    authorize(actor, Perm.CATALOG_RESOURCE_RISK_APPROVE)  # the role before the lookup: ids cannot be probed
     resource = _locked(resource_id)
     authorize(actor, Perm.CATALOG_RESOURCE_RISK_APPROVE, region_code=resource.region_id)
     if resource.grading_level != "important":
@@ -313,6 +318,8 @@ def approve_important_data(actor: Actor, *, resource_id: int) -> DataResource:
 @transaction.atomic
 def record_sharing_consent(actor: Actor, *, resource_id: int, consent_ref: str) -> DataResource:
     """The providing unit of shared data consents to its authorized operation (R05.3)."""
+    # The role first: a caller without it must not learn how a resource was obtained, nor that it exists.
+    authorize(actor, Perm.CATALOG_RESOURCE_CONSENT)
     resource = _locked(resource_id)
     if resource.shared_from_id is None:
         raise DomainError("R05.3", "该资源不是政务共享获得的数据", "the resource was not obtained by sharing")
@@ -329,6 +336,7 @@ def record_sharing_consent(actor: Actor, *, resource_id: int, consent_ref: str) 
 def add_consistency_rule(
     actor: Actor, *, resource_id: int, left: str, op: str, right: str, description: str = ""
 ) -> ConsistencyRule:
+    authorize(actor, Perm.CATALOG_RESOURCE_INGEST)  # the role before the lookup: ids cannot be probed
     resource = _locked(resource_id)
     authorize(actor, Perm.CATALOG_RESOURCE_INGEST, org_id=resource.provider_id)
     rules.check_consistency_rule(left, op, right, set(resource.fields.values_list("name", flat=True)))
