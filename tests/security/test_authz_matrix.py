@@ -45,7 +45,7 @@ OPEN_TO_EVERY_PERSON = {
 
 
 # Refusals that name a rule before the caller's scope was checked, so they reveal a fact about an object
-# that is not the caller's. Reported to their owners (docs/traceability/audit.md); no data value leaks and
+# that is not the caller's. Reported to their owners (docs/traceability.md, API security tests); no data value leaks and
 # nothing is written. Remove a line once its operation authorizes first.
 RULE_BEFORE_SCOPE = {
     ("POST", "/api/ledger/evidence"): "R18.1",  # subject syntax checked before LEDGER_EVIDENCE_EXPORT
