@@ -385,6 +385,29 @@ FEASIBILITY_LABELS = {
 
 MAX_TERM_YEARS = 5  # 第十六条（二）：原则上最长不超过5年
 
+# R05.4 (第五条): priority fields a plan is tagged with, in the rules' wording.
+PRIORITY_FIELD_LABELS = {
+    "livelihood": "与民生紧密相关",
+    "industry_potential": "行业发展潜力显著",
+    "industrial_strategy": "产业战略意义重大",
+}
+
+
+def check_priority_fields(values) -> None:
+    unknown = sorted(set(values) - set(PRIORITY_FIELD_LABELS))
+    if unknown:
+        raise DomainError(
+            "R05.4",
+            "重点领域只能是：与民生紧密相关、行业发展潜力显著、产业战略意义重大",
+            "priority fields are livelihood, industry_potential and industrial_strategy only",
+            unknown=unknown,
+        )
+
+
+def priority_field_labels(values) -> list[str]:
+    return [PRIORITY_FIELD_LABELS[v] for v in values if v in PRIORITY_FIELD_LABELS]
+
+
 # R13.1: what makes a change 重大变更 (scope, mode, term, operator conditions); everything else is minor.
 MAJOR_CHANGE_FIELDS = frozenset({"resource_ids", "mode", "scenario", "term_years", "operator_conditions"})
 AMENDABLE_FIELDS = (

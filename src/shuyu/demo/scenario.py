@@ -250,6 +250,7 @@ def _plan_draft(name: str, resource_ids, **over):
         rights_obligations="实施机构负责环境与监管，运营机构负责开发运营并承担安全责任",
         supervision_evaluation="市数据局日常监管，第三方机构年度评估",
         other_matters="本方案未尽事宜按《四川省公共数据资源授权运营实施细则》执行",
+        priority_fields=("livelihood", "industry_potential"),
     )
     values.update(over)
     return PlanDraft(**values)

@@ -31,6 +31,7 @@ def _write_content(version: PlanVersion, draft: PlanDraft) -> None:
     if draft.term_years is not None:
         rules.check_plan_term(draft.term_years)
     rules.check_products(rules.ProductItem(**p) for p in products_json(draft.products))
+    rules.check_priority_fields(draft.priority_fields)  # R05.4
     check_resources(draft.resource_ids)  # R05.1–R05.3: forbidden data never enters, even a draft
     for f in PLAN_TEXT_FIELDS:
         setattr(version, f, (getattr(draft, f) or "").strip())

@@ -11,7 +11,7 @@ from shuyu.core import clock
 from shuyu.core.errors import DomainError, NotFound, PermissionDenied
 from shuyu.ledger.services import entries_for
 
-from .. import selectors, services
+from .. import rules, selectors, services
 from ..models import Plan, PlanVersion
 from ..rules import FILING_WORKDAYS
 from . import factories
@@ -407,3 +407,24 @@ def test_r13_2_filing_due_is_the_tenth_working_day_after_the_event(db, event):
     assert is_workday(due)
     assert sum(is_workday(event + dt.timedelta(days=k)) for k in range(1, span + 1)) == 10
     assert 11 <= span <= 21  # 2025–2026 (checked exhaustively): 调休 Saturdays shorten, 国庆/春节 lengthen
+
+
+def test_r05_4_plan_is_tagged_with_priority_fields_in_the_rules_wording(agency, resources):
+    v = services.create_plan(
+        agency,
+        draft=factories.plan_draft(_ids(resources), priority_fields=("livelihood", "industrial_strategy")),
+    )
+
+    assert rules.priority_field_labels(v.priority_fields) == ["与民生紧密相关", "产业战略意义重大"]
+
+
+def test_r05_4_unknown_priority_field_is_refused_and_nothing_written(agency, resources):
+    before = ledger.size()
+
+    with pytest.raises(DomainError) as err:
+        services.create_plan(
+            agency, draft=factories.plan_draft(_ids(resources), priority_fields=("tourism",))
+        )
+
+    assert err.value.requirement == "R05.4"
+    assert not PlanVersion.objects.exists() and ledger.size() == before

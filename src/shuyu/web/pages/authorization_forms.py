@@ -248,6 +248,8 @@ def plan_form_context(actor, post) -> dict:
             for k in rules.OPERATOR_CONDITION_KEYS
         ],
         "modes": [(m.value, rules.MODE_LABELS[m]) for m in rules.Mode],
+        "priority_choices": list(rules.PRIORITY_FIELD_LABELS.items()),
+        "chosen_priorities": set(post.getlist("priority_fields")) if hasattr(post, "getlist") else set(),
         "product_classes": [(c.value, rules.PRODUCT_CLASS_LABELS[c]) for c in rules.ProductClass],
         "product_forms": [(f.value, rules.PRODUCT_FORM_LABELS[f]) for f in rules.ProductForm],
         "product_rows": [
@@ -296,6 +298,8 @@ def plan_items(version) -> list[dict]:
             elif f == "mode":
                 mode = rules.MODE_LABELS.get(rules.Mode(version.mode), version.mode) if version.mode else ""
                 parts.append(("", mode + (f"（场景：{version.scenario}）" if version.scenario else "")))
+                priorities = "、".join(rules.priority_field_labels(version.priority_fields or []))
+                parts.append(("重点领域（第五条）", priorities or "—"))  # R05.4
             elif f == "resource_ids":
                 parts.append(
                     ("数据资源", "\n".join(f"{r.name}（{r.code}，{r.provider.name}）" for r in resources))

@@ -402,3 +402,11 @@ def test_r13_2_file_button_is_offered_only_to_the_plans_own_data_administration(
     assert f"/agency/plans/{overdue_city_plan}/file/" not in province
     assert f"/agency/plans/{medical}/file/" in province
     assert f"/agency/plans/{overdue_city_plan}/file/" in city
+
+
+def test_r05_4_plan_page_shows_its_priority_fields(demo):
+    version = _plan(CHENGDU)
+
+    page = _client("agency-cd").get(f"/agency/plans/{version.plan_id}/").content.decode()
+
+    assert "重点领域" in page and "与民生紧密相关" in page and "行业发展潜力显著" in page
