@@ -1,7 +1,9 @@
 """The one settings module. Everything configurable comes from `SHUYU_*` environment variables.
 
 Defaults run the embedded set-up: SQLite (and later DuckDB and the vault) under `$SHUYU_DATA_DIR`
-(default `./var`). Production (`SHUYU_DEBUG=0`) fails loudly when a secret is missing.
+(default `./var`). Production (`SHUYU_PRODUCTION=1`) fails loudly when a secret is missing.
+Debug pages are off unless `SHUYU_DEBUG=1`: a traceback can carry row values (R04.1), so even the demo
+runs without them.
 """
 
 import os
@@ -14,16 +16,17 @@ BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(os.environ.get("SHUYU_DATA_DIR", Path.cwd() / "var")).resolve()
 DATA_DIR.mkdir(parents=True, exist_ok=True)
 
-DEBUG = os.environ.get("SHUYU_DEBUG", "1") == "1"
+DEBUG = os.environ.get("SHUYU_DEBUG", "0") == "1"
+PRODUCTION = os.environ.get("SHUYU_PRODUCTION", "0") == "1"
 
 
 def _secret(name: str, filename: str) -> str:
-    """A secret from the environment; in debug mode generated once into the data directory."""
+    """A secret from the environment; outside production generated once into the data directory."""
     value = os.environ.get(name)
     if value:
         return value
-    if not DEBUG:
-        raise RuntimeError(f"{name} must be set in production (SHUYU_DEBUG=0)")
+    if PRODUCTION:
+        raise RuntimeError(f"{name} must be set in production (SHUYU_PRODUCTION=1)")
     path = DATA_DIR / filename
     if not path.exists():
         path.write_text(secrets.token_urlsafe(48))
