@@ -108,6 +108,9 @@ class ResourceOut(Schema):
     risk_assessment_ref: str
     important_approved_at: dt.datetime | None
     first_provided_on: dt.date | None
+    pre_existing_operation: bool
+    registration_due_on: dt.date | None  # N-REG.9 (with the R32.1 transitional date)
+    registration_overdue: bool
     registration_code: str | None
     fields: list[FieldOut]
 
@@ -167,6 +170,32 @@ class RegistrationOut(Schema):
     code: str | None
     valid_from: dt.date | None
     expires_on: dt.date | None
+    requested_by: str
+    corrections: dict
+    correction_basis: str
+
+
+class CorrectionIn(Schema):
+    corrections: dict[str, str]
+    reason: str
+    evidence_ref: str = ""
+
+
+class BasisIn(Schema):
+    basis: str  # consent | evidence
+    ref: str
+
+
+class ChangeAlertOut(Schema):
+    resource_id: int
+    resource_code: str
+    resource_name: str
+    registration_id: int
+    registration_code: str
+    version_number: int
+    changed_on: dt.date
+    due_on: dt.date
+    overdue: bool
 
 
 class ItemsIn(Schema):
@@ -227,11 +256,13 @@ class NoticeOut(Schema):
 class PolicyIn(Schema):
     code_before_use: bool | None = None
     code_format: str | None = None
+    change_registration_workdays: int | None = None
 
 
 class PolicyOut(Schema):
     code_before_use: bool
     code_format: str
+    change_registration_workdays: int
 
 
 def _resource_out(r) -> dict:
@@ -239,6 +270,8 @@ def _resource_out(r) -> dict:
         **{k: getattr(r, k) for k in ResourceOut.model_fields if hasattr(r, k) and k != "fields"},
         "forbidden": r.forbidden,
         "registration_code": selectors.registration_code(r),
+        "registration_due_on": (facts := selectors.facts_of(r)).registration_due_on,
+        "registration_overdue": facts.registration_overdue,
         "fields": list(r.fields.all()),
     }
 
@@ -344,6 +377,12 @@ def risk_assessment(request, resource_id: int, payload: RefIn):
 @router.post("/resources/{resource_id}/approve-important", response={200: IdOut, **ERRORS})
 def approve_important(request, resource_id: int):
     return services.approve_important_data(request.actor, resource_id=resource_id)
+
+
+@router.post("/resources/{resource_id}/pre-existing", response={200: ResourceOut, **ERRORS})
+def pre_existing(request, resource_id: int):
+    """办法施行前已开展运营（R32.1）：首次登记期限为2025-03-01后30个工作日 / pre-existing operation."""
+    return _resource_out(services.record_pre_existing_operation(request.actor, resource_id=resource_id))
 
 
 @router.post("/resources/{resource_id}/consent", response={200: IdOut, **ERRORS})
@@ -477,6 +516,26 @@ def renew(request, registration_id: int):
 @router.post("/registrations/{registration_id}/revoke", response={200: RegistrationOut, **ERRORS})
 def revoke(request, registration_id: int, payload: ReasonIn):
     return services.revoke_registration(request.actor, registration_id=registration_id, reason=payload.reason)
+
+
+@router.post("/registrations/{registration_id}/corrections", response={201: RegistrationOut, **ERRORS})
+def request_correction(request, registration_id: int, payload: CorrectionIn):
+    """更正登记申请：登记主体或利害关系人（实名、附证明材料）/ request a correction (N-REG.11)."""
+    return Status(
+        201, services.request_correction(request.actor, registration_id=registration_id, **payload.dict())
+    )
+
+
+@router.post("/registrations/{registration_id}/correction-basis", response={200: RegistrationOut, **ERRORS})
+def correction_basis(request, registration_id: int, payload: BasisIn):
+    """登记机构记录更正依据：书面同意或错误证明 / the registrar records its basis (N-REG.11)."""
+    return services.record_correction_basis(request.actor, registration_id=registration_id, **payload.dict())
+
+
+@router.get("/change-alerts", response={200: list[ChangeAlertOut], **ERRORS})
+def change_alerts(request):
+    """登记后数据变化、待申请变更登记 / manifest changed after registration (N-REG.10)."""
+    return selectors.change_registration_alerts(request.actor)
 
 
 @router.post("/objections/{objection_id}/decide", response={200: IdOut, **ERRORS})

@@ -105,6 +105,8 @@ class DataResource(models.Model):
     important_approved_by_person_id = models.BigIntegerField("批准人", null=True, blank=True)
     # N-REG.9: the day the resource was first provided in authorized operation starts the 20-day clock.
     first_provided_on = models.DateField("首次提供日期", null=True, blank=True)
+    # R32.1 / N-REG.9: operated before the 办法 took effect (2025-03-01): the transitional deadline applies.
+    pre_existing_operation = models.BooleanField("办法施行前已开展运营", default=False)
     created_by_person_id = models.BigIntegerField("创建人", null=True, blank=True)
 
     class Meta:
@@ -339,6 +341,15 @@ class Registration(models.Model):
     closed_at = models.DateTimeField("办结时间", null=True, blank=True)
     closed_reason = models.TextField("终止、注销或撤销理由", blank=True)
     processed_by_person_id = models.BigIntegerField("最近办理人", null=True, blank=True)
+    # N-REG.11: who asked for a correction (the registrant or an interested party) and on what basis the
+    # registrar corrects (the registrant's written consent, or evidence that the record is wrong).
+    requested_by = models.CharField("申请人身份", max_length=20, blank=True)  # registrant | interested_party
+    requester_person_id = models.BigIntegerField("更正申请人", null=True, blank=True)
+    requester_org_id = models.BigIntegerField("更正申请人单位", null=True, blank=True)
+    corrections = models.JSONField("更正事项", default=dict, blank=True)  # {"data_name"|"summary": new}
+    correction_reason = models.TextField("更正理由", blank=True)
+    correction_basis = models.CharField("更正依据", max_length=10, blank=True)  # consent | evidence
+    correction_basis_ref = models.CharField("更正依据材料", max_length=200, blank=True)
 
     class Meta:
         verbose_name = "登记"
@@ -372,6 +383,8 @@ class CatalogPolicy(models.Model):
     # Off: the national rule (provide first, apply within 20 working days). On: the code before any use.
     code_before_use = models.BooleanField("须先取得登记码方可纳入授权范围", default=False)
     code_format = models.CharField("登记码格式", max_length=30, default="shuyu-v1")
+    # N-REG.10: a change registration is due this many working days after the manifest hash changes.
+    change_registration_workdays = models.PositiveSmallIntegerField("变更登记期限（工作日）", default=20)
     updated_at = models.DateTimeField("修改时间", null=True, blank=True)
     updated_by_person_id = models.BigIntegerField("修改人", null=True, blank=True)
 

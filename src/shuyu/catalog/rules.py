@@ -342,6 +342,13 @@ FIRST_REGISTRATION_WORKDAYS = 20  # N-REG.9
 CANCELLATION_WORKDAYS = 10  # N-REG.12
 VALIDITY_YEARS = 3  # N-REG.17
 RENEWAL_WINDOW_DAYS = 60  # N-REG.17: 「期满前60日内」, calendar days
+# N-REG.9 second part (R32.1): operations existing before the 办法 took effect apply within 30 working days
+# after it; the due date (2025-04-14) is computed with core.calendar by the selector, never written here.
+MEASURES_EFFECTIVE_ON = dt.date(2025, 3, 1)
+TRANSITION_WORKDAYS = 30
+# N-REG.11: what a correction may change in the registered record (the public fields of N-REG.15).
+CORRECTABLE_FIELDS = {"data_name": "登记数据名称", "summary": "数据内容简介"}
+CORRECTION_BASES = {"consent": "登记主体书面同意", "evidence": "证明登记内容确有错误的材料"}
 
 # N-REG.8: the materials of a first registration.
 FIRST_MATERIALS = {
@@ -416,6 +423,46 @@ def check_supplement_once(already_requested: bool, items: list[str]) -> None:
     if not items:
         raise DomainError(
             "N-REG.13", "补正告知须列明需补正的全部材料", "the notice must list what is missing"
+        )
+
+
+def check_correction_request(
+    *, corrections: dict, reason: str, is_registrant: bool, real_name: bool, evidence_ref: str
+) -> dict:
+    """N-REG.11: the registrant, or an interested party under real name with evidence, asks for a
+    correction of named public fields of the record. Returns the cleaned corrections."""
+    if not real_name:
+        raise DomainError(
+            "N-REG.11", "更正申请须实名提出", "a correction must be requested under a real name"
+        )
+    unknown = sorted(set(corrections) - set(CORRECTABLE_FIELDS))
+    if unknown:
+        raise DomainError(
+            "N-REG.11",
+            f"只能更正：{'、'.join(CORRECTABLE_FIELDS.values())}",
+            f"only {', '.join(CORRECTABLE_FIELDS)} can be corrected",
+            fields=unknown,
+        )
+    cleaned = {k: str(v).strip() for k, v in corrections.items() if str(v or "").strip()}
+    if not cleaned:
+        raise DomainError("N-REG.11", "须写明更正事项", "name what is to be corrected")
+    check_reason(reason, "N-REG.11")
+    if not is_registrant and not (evidence_ref or "").strip():
+        raise DomainError(
+            "N-REG.11",
+            "利害关系人申请更正须附证明材料",
+            "an interested party must attach evidence that the record is wrong",
+        )
+    return cleaned
+
+
+def check_correction_basis(basis: str, ref: str) -> None:
+    """N-REG.11: the registrar corrects only with the registrant's written consent or evidence of error."""
+    if basis not in CORRECTION_BASES or not (ref or "").strip():
+        raise DomainError(
+            "N-REG.11",
+            "更正登记须有登记主体书面同意或证明登记确有错误的材料",
+            "a correction needs the registrant's written consent or evidence that the record is wrong",
         )
 
 

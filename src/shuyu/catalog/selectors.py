@@ -33,6 +33,22 @@ def _policy():
     return CatalogPolicy.objects.filter(pk=1).first() or CatalogPolicy(pk=1)
 
 
+def transition_due_on() -> dt.date:
+    """N-REG.9 second part (R32.1): 30 working days after 2025-03-01, from the calendar (2025-04-14)."""
+    return add_workdays(rules.MEASURES_EFFECTIVE_ON, rules.TRANSITION_WORKDAYS)
+
+
+def first_registration_due_on(r: DataResource) -> dt.date | None:
+    """N-REG.9: 20 working days after first provision; for an operation that existed before the 办法
+    (R32.1) the transitional date, or the earlier of both when it was also first provided since."""
+    dues = []
+    if r.first_provided_on:
+        dues.append(add_workdays(r.first_provided_on, rules.FIRST_REGISTRATION_WORKDAYS))
+    if r.pre_existing_operation:
+        dues.append(transition_due_on())
+    return min(dues) if dues else None
+
+
 def facts_of(
     r: DataResource, *, code_before_use: bool | None = None, today: dt.date | None = None
 ) -> ResourceFacts:
@@ -42,9 +58,7 @@ def facts_of(
         x.status == RegistrationStatus.CODED and x.expires_on and x.expires_on >= today for x in regs
     )
     pending = any(x.status in _OPEN for x in regs)
-    due = (
-        add_workdays(r.first_provided_on, rules.FIRST_REGISTRATION_WORKDAYS) if r.first_provided_on else None
-    )  # N-REG.9
+    due = first_registration_due_on(r)  # N-REG.9
     return ResourceFacts(
         id=r.pk,
         code=r.code,
@@ -174,11 +188,91 @@ def registration_deadlines(actor: Actor) -> list[Deadline]:
         }.get(reg.status, ("补正", None))
         if due:
             out.append(Deadline(reg.pk, reg.data_name, step, due, today > due))
-    for r in visible_to(actor).filter(first_provided_on__isnull=False).prefetch_related("registrations"):
+    started = Q(first_provided_on__isnull=False) | Q(pre_existing_operation=True)
+    for r in visible_to(actor).filter(started).prefetch_related("registrations"):
         f = facts_of(r, code_before_use=False, today=today)
         if not f.registered and not f.registration_pending and f.registration_due_on:
-            out.append(Deadline(0, r.name, "首次登记申请", f.registration_due_on, f.registration_overdue))
+            step = "首次登记申请（存量运营过渡期）" if r.pre_existing_operation else "首次登记申请"
+            out.append(Deadline(0, r.name, step, f.registration_due_on, f.registration_overdue))
+    for a in change_registration_alerts(actor):
+        out.append(Deadline(a.registration_id, a.resource_name, "变更登记申请", a.due_on, a.overdue))
     return sorted(out, key=lambda d: d.due_on)
+
+
+@dataclass(frozen=True)
+class ChangeAlert:
+    """N-REG.10: the vault holds a version whose manifest differs from the registered one."""
+
+    resource_id: int
+    resource_code: str
+    resource_name: str
+    registration_id: int
+    registration_code: str
+    registered_sha256: str
+    version_number: int  # the first version whose manifest differs
+    changed_on: dt.date
+    due_on: dt.date
+    overdue: bool
+
+
+def change_registration_alerts(actor: Actor) -> list[ChangeAlert]:
+    """Registered resources whose manifest hash changed after registration with no change registration
+    applied for (N-REG.10), due N working days (CatalogPolicy) after the change, earliest first."""
+    today, n = clock.today(), _policy().change_registration_workdays
+    coded = (
+        registrations_visible_to(actor)
+        .filter(status=RegistrationStatus.CODED, resource__isnull=False, expires_on__gte=today)
+        .select_related("resource")
+        .order_by("resource_id", "-coded_at")
+    )
+    busy = set(
+        Registration.objects.filter(status__in=_OPEN, resource__isnull=False).values_list(
+            "resource_id", flat=True
+        )
+    )
+    out, seen = [], set()
+    for reg in coded:
+        if reg.resource_id in seen or reg.resource_id in busy:
+            continue
+        seen.add(reg.resource_id)
+        deposit = _registered_deposit(reg)
+        if deposit is None:
+            continue
+        changed = (
+            ResourceVersion.objects.filter(resource_id=reg.resource_id, number__gt=deposit.version.number)
+            .exclude(manifest_sha256=deposit.manifest_sha256)
+            .order_by("number")
+            .first()
+        )
+        if changed is None:
+            continue
+        changed_on = clock.local_date(changed.loaded_at)
+        due = add_workdays(changed_on, n)
+        out.append(
+            ChangeAlert(
+                resource_id=reg.resource_id,
+                resource_code=reg.resource.code,
+                resource_name=reg.resource.name,
+                registration_id=reg.pk,
+                registration_code=reg.code or "",
+                registered_sha256=deposit.manifest_sha256,
+                version_number=changed.number,
+                changed_on=changed_on,
+                due_on=due,
+                overdue=today > due,
+            )
+        )
+    return sorted(out, key=lambda a: a.due_on)
+
+
+def _registered_deposit(reg: Registration):
+    """The evidence the record stands on: its own, or (for a correction) that of the record it corrects."""
+    seen = 0
+    while reg is not None and seen < 50:
+        if reg.evidence_id:
+            return reg.evidence
+        reg, seen = reg.previous, seen + 1
+    return None
 
 
 @dataclass(frozen=True)

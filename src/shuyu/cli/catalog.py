@@ -281,6 +281,20 @@ def approve_important(resource_id: int, token: str | None = TokenOpt) -> None:
     console.print("已批准 / approved")
 
 
+@resource_app.command("pre-existing")
+@domain_errors
+def pre_existing(resource_id: int, token: str | None = TokenOpt) -> None:
+    """记录办法施行前已开展的授权运营（R32.1, N-REG.9）/ flag a pre-existing operation."""
+    from shuyu.catalog import selectors, services
+
+    r = services.record_pre_existing_operation(current_actor(token), resource_id=resource_id)
+    f = selectors.facts_of(r)
+    console.print(
+        f"已记录 / recorded: 首次登记申请期限 due {f.registration_due_on}"
+        + ("\t逾期 OVERDUE" if f.registration_overdue else "")
+    )
+
+
 @resource_app.command("consent")
 @domain_errors
 def consent(resource_id: int, ref: str = typer.Option(...), token: str | None = TokenOpt) -> None:
@@ -376,6 +390,58 @@ def reg_step(
     if action not in calls:
         raise typer.BadParameter(f"未知步骤 / unknown step: {action}")
     console.print(_reg_line(calls[action]()))
+
+
+@registration_app.command("correct")
+@domain_errors
+def reg_correct(
+    registration_id: int,
+    set_: list[str] = typer.Option([], "--set", help="data_name=… 或 summary=… / what to correct"),
+    reason: str = typer.Option(..., help="更正理由 / why the record is wrong"),
+    evidence: str = typer.Option("", help="证明材料（利害关系人必填）/ evidence (interested party)"),
+    token: str | None = TokenOpt,
+) -> None:
+    """申请更正登记：登记主体或利害关系人（N-REG.11）/ request a correction."""
+    from shuyu.catalog import services
+
+    reg = services.request_correction(
+        current_actor(token),
+        registration_id=registration_id,
+        corrections=_pairs(set_),
+        reason=reason,
+        evidence_ref=evidence,
+    )
+    console.print(_reg_line(reg))
+
+
+@registration_app.command("basis")
+@domain_errors
+def reg_basis(
+    registration_id: int,
+    basis: str = typer.Argument(..., help="consent（书面同意）|evidence（错误证明）"),
+    ref: str = typer.Option(..., help="文件编号 / document reference"),
+    token: str | None = TokenOpt,
+) -> None:
+    """登记机构记录更正依据（N-REG.11）/ the registrar records the basis of a correction."""
+    from shuyu.catalog import services
+
+    reg = services.record_correction_basis(
+        current_actor(token), registration_id=registration_id, basis=basis, ref=ref
+    )
+    console.print(_reg_line(reg) + f"\t依据 {reg.correction_basis}")
+
+
+@registration_app.command("changes")
+@domain_errors
+def reg_changes(token: str | None = TokenOpt) -> None:
+    """登记后数据已变化、待变更登记（N-REG.10）/ resources due a change registration."""
+    from shuyu.catalog import selectors
+
+    for a in selectors.change_registration_alerts(current_actor(token)):
+        console.print(
+            f"{a.due_on}\t{a.resource_code}\t{a.resource_name}\tv{a.version_number} 变化于 {a.changed_on}\t"
+            f"{'逾期 OVERDUE' if a.overdue else ''}"
+        )
 
 
 def register(root: typer.Typer) -> None:

@@ -20,6 +20,7 @@ from shuyu.core.permissions import Perm, authorize
 
 from .. import quality, vault
 from ..models import DataResource, QualityReport, ResourceVersion, VersionMode
+from .refusals import logs_refusal
 
 
 def _columns(resource: DataResource) -> list[vault.ColumnSpec]:
@@ -40,6 +41,7 @@ def _resource_for_ingest(actor: Actor, resource_id: int) -> DataResource:
     return resource
 
 
+@logs_refusal("version")  # 第七条: ingest by anyone but the provider
 def ingest_file(
     actor: Actor,
     *,
@@ -98,6 +100,7 @@ def ingest_file(
         raise
 
 
+@logs_refusal("version")
 def ingest_postgres(
     actor: Actor,
     *,

@@ -30,6 +30,7 @@ from ..models import (
     RegistrationStatus,
     ResourceVersion,
 )
+from .refusals import logs_refusal
 from .resources import policy
 
 S = RegistrationStatus
@@ -108,6 +109,11 @@ def current_registration(resource_id: int) -> Registration | None:
     )
 
 
+def _check_correction_basis(reg: Registration) -> None:
+    if reg.kind == RegistrationKind.CORRECTION:
+        rules.check_correction_basis(reg.correction_basis, reg.correction_basis_ref)  # N-REG.11
+
+
 # ---------------------------------------------------------------- evidence (存证, N-REG.5)
 
 
@@ -146,6 +152,7 @@ def deposit_evidence(actor: Actor, *, resource_id: int, version_id: int | None =
 # ---------------------------------------------------------------- 申请
 
 
+@logs_refusal("registration", also=("R05.2",))  # R05.2: registering a forbidden resource, N-REG.1
 @transaction.atomic
 def apply_registration(
     actor: Actor,
@@ -295,6 +302,7 @@ def complete_review(actor: Actor, *, registration_id: int) -> Registration:
     """形式审核 passed: publish for 10 working days (N-REG.15); a cancellation is completed instead."""
     authorize(actor, Perm.CATALOG_REGISTRATION_PROCESS)
     reg = _locked(registration_id)
+    _check_correction_basis(reg)
     now, today = clock.now(), clock.today()
     reg.reviewed_at = now
     if reg.kind == RegistrationKind.CANCELLATION:  # N-REG.12
@@ -365,6 +373,7 @@ def issue_code(actor: Actor, *, registration_id: int, code: str | None = None) -
     """赋码 after the notice ends without a pending objection; valid 3 years (N-REG.16/17)."""
     authorize(actor, Perm.CATALOG_REGISTRATION_PROCESS)
     reg = _locked(registration_id)
+    _check_correction_basis(reg)
     today = clock.today()
     if reg.status == S.PUBLICIZING:
         rules.check_publicity_over(
@@ -435,3 +444,87 @@ def expire_registrations(actor: Actor) -> int:
         ledger.append(actor, "catalog.registration.expired", reg, {"expired_on": reg.expires_on})
         n += 1
     return n
+
+
+# ---------------------------------------------------------------- 更正登记 (N-REG.11)
+
+
+@transaction.atomic
+def request_correction(
+    actor: Actor, *, registration_id: int, corrections: dict, reason: str, evidence_ref: str = ""
+) -> Registration:
+    """The registrant, or an interested party (利害关系人) under real name with evidence, asks the registrar
+    to correct a coded record (N-REG.11). The registrant's own request is its written consent."""
+    reg = Registration.objects.select_related("resource").filter(pk=registration_id, status=S.CODED).first()
+    if reg is None or reg.resource is None:
+        raise NotFound("registration")
+    is_registrant = actor.org_id is not None and actor.org_id == reg.applicant_org_id
+    if is_registrant:
+        authorize(actor, Perm.CATALOG_REGISTRATION_APPLY)
+    cleaned = rules.check_correction_request(
+        corrections=corrections,
+        reason=reason,
+        is_registrant=is_registrant,
+        real_name=actor.person_id is not None,
+        evidence_ref=evidence_ref,
+    )
+    DataResource.objects.select_for_update().filter(pk=reg.resource_id).first()
+    if Registration.objects.filter(resource_id=reg.resource_id, status__in=OPEN_STATUSES).exists():
+        raise DomainError(
+            "N-REG.6", "该资源已有办理中的登记申请", "a registration of this resource is in progress"
+        )
+    today = clock.today()
+    fix = Registration.objects.create(
+        subject_kind=reg.subject_kind,
+        resource_id=reg.resource_id,
+        kind=RegistrationKind.CORRECTION,
+        previous=reg,
+        status=S.APPLIED,
+        applicant_org_id=reg.applicant_org_id,  # the registrant stays the 登记主体
+        applicant_person_id=actor.person_id or 0,
+        materials={"correction_reason": reason.strip(), "evidence": evidence_ref.strip()},
+        evidence=reg.evidence,
+        data_name=cleaned.get("data_name", reg.data_name),
+        summary=cleaned.get("summary", reg.summary),
+        applied_at=clock.now(),
+        accept_due_on=add_workdays(today, rules.ACCEPT_WORKDAYS),  # N-REG.13
+        requested_by="registrant" if is_registrant else "interested_party",
+        requester_person_id=actor.person_id,
+        requester_org_id=actor.org_id,
+        corrections=cleaned,
+        correction_reason=reason.strip(),
+        correction_basis="consent" if is_registrant else "",
+        correction_basis_ref="登记主体自行申请更正" if is_registrant else "",
+    )
+    ledger.append(
+        actor,
+        "catalog.correction.requested",
+        fix,
+        {
+            "corrects": reg.pk,
+            "requested_by": fix.requested_by,
+            "fields": sorted(cleaned),
+            "evidence": evidence_ref.strip(),
+            "basis": fix.correction_basis,
+            "accept_due_on": fix.accept_due_on,
+        },
+    )
+    return fix
+
+
+@transaction.atomic
+def record_correction_basis(actor: Actor, *, registration_id: int, basis: str, ref: str) -> Registration:
+    """The registrar records on what it corrects: the registrant's written consent or evidence that the
+    record is wrong (N-REG.11). Without it the correction can be neither reviewed nor coded."""
+    authorize(actor, Perm.CATALOG_REGISTRATION_PROCESS)
+    reg = _locked(registration_id)
+    if reg.kind != RegistrationKind.CORRECTION or reg.status not in OPEN_STATUSES:
+        raise NotFound("registration")
+    rules.check_correction_basis(basis, ref)
+    reg.correction_basis, reg.correction_basis_ref = basis, ref.strip()
+    reg.processed_by_person_id = actor.person_id
+    reg.save(update_fields=["correction_basis", "correction_basis_ref", "processed_by_person_id"])
+    ledger.append(
+        actor, "catalog.correction.basis_recorded", reg, {"basis": basis, "ref": reg.correction_basis_ref}
+    )
+    return reg

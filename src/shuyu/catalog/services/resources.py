@@ -24,6 +24,7 @@ from ..models import (
     UpdateFrequency,
 )
 from ..rules import FieldSpec
+from .refusals import logs_refusal
 
 
 def _locked(resource_id: int) -> DataResource:
@@ -218,6 +219,7 @@ def _grader(actor: Actor, resource: DataResource) -> str:
     )  # R07.1
 
 
+@logs_refusal("grading")  # R07.1: classification by the wrong organization
 @transaction.atomic
 def classify_resource(
     actor: Actor,
@@ -296,6 +298,7 @@ def record_risk_assessment(actor: Actor, *, resource_id: int, report_ref: str) -
     return resource
 
 
+@logs_refusal("important_data")  # N-CLS.7: approval by the wrong actor
 @transaction.atomic
 def approve_important_data(actor: Actor, *, resource_id: int) -> DataResource:
     """The data administration approves 重要数据 for authorized operation after the risk assessment."""
@@ -369,13 +372,31 @@ def record_first_provision(actor: Actor, *, resource_id: int, on: dt.date) -> Da
     return resource
 
 
+@transaction.atomic
+def record_pre_existing_operation(actor: Actor, *, resource_id: int) -> DataResource:
+    """Flag a resource already operated before the 办法 took effect (R32.1): its first registration was due
+    30 working days after 2025-03-01 (N-REG.9)."""
+    if not actor.is_system and not has_perm(actor, Perm.AUTHORIZATION_AGREEMENT_ACTIVATE):
+        raise PermissionDenied("R32.1", "无权记录存量授权运营", "may not record a pre-existing operation")
+    resource = _locked(resource_id)
+    if not resource.pre_existing_operation:
+        resource.pre_existing_operation = True
+        resource.save(update_fields=["pre_existing_operation"])
+        ledger.append(actor, "catalog.resource.pre_existing_recorded", resource, {})
+    return resource
+
+
 def policy() -> CatalogPolicy:
     return CatalogPolicy.objects.filter(pk=1).first() or CatalogPolicy(pk=1)
 
 
 @transaction.atomic
 def set_catalog_policy(
-    actor: Actor, *, code_before_use: bool | None = None, code_format: str | None = None
+    actor: Actor,
+    *,
+    code_before_use: bool | None = None,
+    code_format: str | None = None,
+    change_registration_workdays: int | None = None,
 ) -> CatalogPolicy:
     """The data administration sets N-REG.9's stricter switch and the registration code format."""
     from .registration import CODE_FORMATS
@@ -390,6 +411,14 @@ def set_catalog_policy(
         p.code_format = code_format
     if code_before_use is not None:
         p.code_before_use = code_before_use
+    if change_registration_workdays is not None:
+        if not 1 <= change_registration_workdays <= 250:
+            raise DomainError(
+                "N-REG.10",
+                "变更登记期限须为1至250个工作日",
+                "the change deadline must be 1 to 250 working days",
+            )
+        p.change_registration_workdays = change_registration_workdays
     p.updated_at = clock.now()
     p.updated_by_person_id = actor.person_id
     p.save()
@@ -397,6 +426,10 @@ def set_catalog_policy(
         actor,
         "catalog.policy.set",
         ("catalog.policy", 1),
-        {"code_before_use": p.code_before_use, "code_format": p.code_format},
+        {
+            "code_before_use": p.code_before_use,
+            "code_format": p.code_format,
+            "change_registration_workdays": p.change_registration_workdays,
+        },
     )
     return p

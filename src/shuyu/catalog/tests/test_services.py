@@ -49,7 +49,8 @@ def test_r07_1_classification_by_the_wrong_organization_is_refused(make_actor, m
         with pytest.raises(PermissionDenied) as err:
             _grade(stranger, r)
         assert err.value.requirement == "R07.1"
-        assert ledger.size() == before and not GradingDecision.objects.exists()
+        # The act wrote nothing; only its refusal is logged (STYLE.md).
+        assert ledger.size() == before + 1 and not GradingDecision.objects.exists()
     r.refresh_from_db()
     assert r.grading_level == ""
 
@@ -233,7 +234,8 @@ def test_r05_2_registering_a_forbidden_resource_is_refused(agency, provider, mak
     before = ledger.size()
     with pytest.raises(DomainError) as err:
         services.apply_registration(agency, resource_id=r.pk, materials=MATERIALS)
-    assert err.value.requirement == "R05.2" and ledger.size() == before
+    # Nothing registered; the refusal itself is logged (STYLE.md), see test_alerts_corrections_refusals.
+    assert err.value.requirement == "R05.2" and ledger.size() == before + 1
 
 
 def test_n_reg_1_only_provider_or_agency_applies(make_actor, loaded):

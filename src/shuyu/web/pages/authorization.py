@@ -14,6 +14,7 @@ from django.urls import path
 from django.views.decorators.http import require_POST
 
 from shuyu.authorization import rules, selectors
+from shuyu.catalog import selectors as catalog_selectors
 from shuyu.core import clock
 from shuyu.core.errors import DomainError
 from shuyu.core.permissions import Perm, can
@@ -66,6 +67,7 @@ def dashboard(request):
         "active_agreements": sum(1 for a in agreements if a.status in rules.AGREEMENT_IN_FORCE),
         "today": clock.today(),
         "may_create_plan": can(actor, Perm.AUTHORIZATION_PLAN_CREATE),
+        "registration_deadlines": catalog_selectors.registration_deadlines(actor),  # N-REG.9/10/13–15
     }
     return render(request, "web/authorization/dashboard.html", context)
 

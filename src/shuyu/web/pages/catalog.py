@@ -63,6 +63,7 @@ def manage(request):
         "rows": rows,
         "registrations": list(selectors.registrations_visible_to(actor)[:50]),
         "deadlines": selectors.registration_deadlines(actor),
+        "change_alerts": selectors.change_registration_alerts(actor),
         "today": clock.today(),
     }
     return render(request, "web/catalog/manage.html", context)
@@ -80,6 +81,7 @@ def manage_resource(request, resource_id: int):
         "quality": selectors.latest_quality(r),
         "registrations": list(r.registrations.all()),
         "code": selectors.registration_code(r),
+        "transition_due_on": selectors.transition_due_on(),
     }
     return render(request, "web/catalog/manage_detail.html", context)
 
