@@ -11,7 +11,7 @@ from django.http import HttpResponse
 from ninja import Router, Schema, Status
 from pydantic import Field
 
-from shuyu.sandbox import selectors, services
+from shuyu.sandbox import budget, selectors, services
 from shuyu.sandbox.models import Job, Output, Workspace
 
 from .schemas import ErrorOut
@@ -229,3 +229,87 @@ def set_gate_settings(request, agreement_id: int, payload: GateSettingsIn):
     """实施机构设置协议的输出审查参数（不得宽于默认值）/ the agency sets an agreement's gate settings."""
     s = services.set_gate_settings(request.actor, agreement_id=agreement_id, **payload.dict())
     return {k: getattr(s, k) for k in services.GATE_SETTING_NAMES}
+
+
+# --- differential privacy (R18.2) ----------------------------------------------------------------------
+
+
+class DpSpecIn(Schema):
+    """A declared DP query: keys and bounds are declared here (or by the catalog), never read from the data."""
+
+    table: str
+    statistic: Literal["count", "sum", "mean", "histogram"]
+    measure: str | None = None
+    group_by: list[str] = Field(default_factory=list)
+    keys: dict[str, list[str]] = Field(default_factory=dict)
+    bounds: list | None = Field(None, description="[lower, upper], declared numbers")
+    contributions: int = Field(1, description="max rows per disclosure unit (truncated before aggregation)")
+    epsilon: float
+    precision: int = 2
+
+
+class BudgetIn(Schema):
+    epsilon: float
+    delta: float = 0.0
+
+
+class BudgetOut(Schema):
+    resource: str
+    table: str
+    epsilon_total: float
+    delta_total: float
+    epsilon_spent: float
+    delta_spent: float
+    epsilon_remaining: float
+    delta_remaining: float
+
+
+def _budget_out(line) -> dict:
+    return {
+        k: getattr(line, k, "")
+        for k in (
+            "resource",
+            "table",
+            "epsilon_total",
+            "delta_total",
+            "epsilon_spent",
+            "delta_spent",
+            "epsilon_remaining",
+            "delta_remaining",
+        )
+    }
+
+
+def _spec(payload: DpSpecIn) -> dict:
+    return payload.dict(exclude_none=True)
+
+
+@router.get("/workspaces/{workspace_id}/dp/budget", response={200: list[BudgetOut], **ERRORS})
+def dp_budget(request, workspace_id: int):
+    """隐私预算（总额、已用、剩余）/ the privacy budget per resource: total, spent, remaining."""
+    return [_budget_out(b) for b in budget.workspace_budgets(request.actor, workspace_id=workspace_id)]
+
+
+@router.post("/workspaces/{workspace_id}/dp/estimate", response={200: dict, **ERRORS})
+def dp_estimate(request, workspace_id: int, payload: DpSpecIn):
+    """发布前显示隐私成本与剩余预算（不扣减）/ the cost and remaining budget before spending (spends nothing)."""
+    return budget.estimate(request.actor, workspace_id=workspace_id, spec=_spec(payload)).as_dict()
+
+
+@router.post("/workspaces/{workspace_id}/dp/jobs", response={201: JobOut, **ERRORS})
+def dp_submit(request, workspace_id: int, payload: DpSpecIn):
+    job = budget.submit_dp_job(request.actor, workspace_id=workspace_id, spec=_spec(payload))
+    return Status(201, _job_out(job))
+
+
+@router.put("/agreements/{agreement_id}/dp-budget/{resource}", response={200: BudgetOut, **ERRORS})
+def dp_set_budget(request, agreement_id: int, resource: str, payload: BudgetIn):
+    """实施机构设置协议对某资源的隐私预算 / the agency sets an agreement's (ε, δ) budget on a resource."""
+    b = budget.set_budget(
+        request.actor,
+        agreement_id=agreement_id,
+        resource=resource,
+        epsilon=payload.epsilon,
+        delta=payload.delta,
+    )
+    return _budget_out(b)

@@ -191,9 +191,7 @@ def job_submit(
     token: str = TokenOpt,
 ) -> None:
     """提交作业；.py 为 Python 作业，否则为 SQL / submit a job (.py = Python, else SQL)."""
-    import time
-
-    from shuyu.sandbox import selectors, services
+    from shuyu.sandbox import services
 
     actor = _actor(token)
     text = code.read_text(encoding="utf-8")
@@ -202,8 +200,15 @@ def job_submit(
     else:
         job = services.submit_sql_job(actor, workspace_id=workspace, sql=text)
     console.print(f"已提交 / submitted: job {job.pk}")
-    if not wait:
-        return
+    if wait:
+        _wait(actor, job, timeout)
+
+
+def _wait(actor, job, timeout: float) -> None:
+    import time
+
+    from shuyu.sandbox import selectors
+
     deadline = time.monotonic() + timeout
     with console.status("排队中 / queued") as status:
         while job.status in ("queued", "running") and time.monotonic() < deadline:
@@ -342,6 +347,119 @@ def output_gate_settings(
     console.print(f"threshold={s.threshold} dominance=({s.dominance_n}, {s.dominance_k}) p={s.p_percent}")
 
 
+# --- differential privacy (R18.2) ----------------------------------------------------------------------
+
+dp_app = typer.Typer(
+    help="差分隐私发布与隐私预算 / differentially private releases and budgets", no_args_is_help=True
+)
+budget_app = typer.Typer(help="隐私预算 / privacy budgets", no_args_is_help=True)
+dp_app.add_typer(budget_app, name="budget")
+
+
+def _dp_spec(path: Path) -> dict:
+    import json
+
+    try:
+        spec = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError:
+        raise typer.BadParameter("声明文件须为 JSON / the declaration must be JSON") from None
+    return spec
+
+
+def _print_budgets(lines) -> None:
+    from rich.table import Table
+
+    table = Table("资源 / resource", "表 / table", "ε 总额", "ε 已用", "ε 剩余 / remaining", "δ 剩余")
+    for b in lines:
+        table.add_row(
+            b.resource,
+            b.table,
+            f"{b.epsilon_total:g}",
+            f"{b.epsilon_spent:g}",
+            f"{b.epsilon_remaining:g}",
+            f"{b.delta_remaining:g}",
+        )
+    console.print(table)
+
+
+@budget_app.command("show")
+@domain_errors
+def dp_budget_show(workspace: int = typer.Argument(...), token: str = TokenOpt) -> None:
+    """工作区各资源的隐私预算（总额、已用、剩余）/ a workspace's budget per resource."""
+    from shuyu.sandbox import budget
+
+    _print_budgets(budget.workspace_budgets(_actor(token), workspace_id=workspace))
+
+
+@budget_app.command("set")
+@domain_errors
+def dp_budget_set(
+    agreement: int = typer.Option(..., "--agreement"),
+    resource: str = typer.Option(..., "--resource", help="资源编码 / resource code"),
+    epsilon: float = typer.Option(..., "--epsilon"),
+    delta: float = typer.Option(0.0, "--delta"),
+    token: str = TokenOpt,
+) -> None:
+    """实施机构设置协议对某资源的隐私预算 / the agency sets an agreement's (ε, δ) on a resource."""
+    from shuyu.sandbox import budget
+
+    b = budget.set_budget(
+        _actor(token), agreement_id=agreement, resource=resource, epsilon=epsilon, delta=delta
+    )
+    console.print(
+        f"{b.resource}: ε={b.epsilon_total:g} δ={b.delta_total:g}（已用 / spent ε={b.epsilon_spent:g}）"
+    )
+
+
+def _print_estimate(e: dict) -> None:
+    console.print(
+        f"成本 / cost: ε={e['epsilon']:g} δ={e['delta']:g}（{e['mechanism']}，{e['cells']} 个单元格 / cells，"
+        f"每单元至多 / per unit ≤ {e['contributions']} 行 / rows）"
+    )
+    for part in e["parts"]:
+        console.print(
+            f"  {part['name']}: 敏感度 / sensitivity {part['sensitivity']}，噪声尺度 / scale {part['scale']:g}"
+        )
+    console.print(
+        f"剩余预算 / remaining: ε={e['epsilon_remaining']:g} → {e['epsilon_remaining_after']:g}"
+        + ("" if e["affordable"] else "  [red]超出预算 / over budget[/red]")
+    )
+
+
+@dp_app.command("estimate")
+@domain_errors
+def dp_estimate(
+    workspace: int = typer.Argument(...),
+    spec: Path = typer.Argument(..., help="dp.json：声明的查询 / the declared query"),
+    token: str = TokenOpt,
+) -> None:
+    """发布前显示隐私成本与剩余预算（不扣减）/ show the cost and remaining budget (spends nothing)."""
+    from shuyu.sandbox import budget
+
+    _print_estimate(budget.estimate(_actor(token), workspace_id=workspace, spec=_dp_spec(spec)).as_dict())
+
+
+@job_app.command("submit-dp")
+@domain_errors
+def job_submit_dp(
+    workspace: int = typer.Argument(...),
+    spec: Path = typer.Argument(..., help="dp.json：声明的查询 / the declared query"),
+    wait: bool = typer.Option(False, "--wait", help="等待作业完成 / wait for the result"),
+    timeout: float = typer.Option(600, "--timeout"),
+    token: str = TokenOpt,
+) -> None:
+    """提交差分隐私查询：先显示成本，预算不足即拒绝 / submit a DP query (cost shown; refused over budget)."""
+    from shuyu.sandbox import budget
+
+    actor = _actor(token)
+    declared = _dp_spec(spec)
+    _print_estimate(budget.estimate(actor, workspace_id=workspace, spec=declared).as_dict())
+    job = budget.submit_dp_job(actor, workspace_id=workspace, spec=declared)
+    console.print(f"已提交 / submitted: job {job.pk}")
+    if wait:
+        _wait(actor, job, timeout)
+
+
 def register(root: typer.Typer) -> None:
     """Add this module's commands to the root `shuyu` app."""
     root.add_typer(app, name="sandbox")
@@ -349,4 +467,5 @@ def register(root: typer.Typer) -> None:
     root.add_typer(mock_app, name="mock")
     root.add_typer(job_app, name="job")
     root.add_typer(output_app, name="output")
+    root.add_typer(dp_app, name="dp")
     root.command("worker")(worker)

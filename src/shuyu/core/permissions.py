@@ -51,6 +51,7 @@ class Perm(StrEnum):
     ORGS_PERSON_CREATE = "orgs:person:create"
     ORGS_TOKEN_ISSUE = "orgs:token:issue"
     ORGS_TOKEN_REVOKE_ANY = "orgs:token:revoke_any"
+    SANDBOX_DP_BUDGET_SET = "sandbox:dp_budget:set"  # R18.2
     SANDBOX_JOB_SUBMIT = "sandbox:job:submit"  # R19.1
     SANDBOX_OUTPUT_REVIEW = "sandbox:output:review"  # R19.2 四眼原则
     SANDBOX_WORKSPACE_CREATE = "sandbox:workspace:create"
@@ -100,6 +101,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
             P.AUTHORIZATION_AGREEMENT_SUSPEND,
             P.AUTHORIZATION_AGREEMENT_TERMINATE,
             P.CATALOG_REGISTRATION_APPLY,
+            P.SANDBOX_DP_BUDGET_SET,
             P.SANDBOX_OUTPUT_REVIEW,
         }
     ),

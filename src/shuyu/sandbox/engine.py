@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import builtins
 import json
+import os
 import re
+import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,14 +66,18 @@ def project_parquet(source: Path | Sequence[Path], spec: TableSpec, dest: Path) 
     con = duckdb.connect(
         ":memory:", config={"autoload_known_extensions": False, "autoinstall_known_extensions": False}
     )
+    # Written under a private name and renamed: a concurrent worker never sees a partial file.
+    partial = dest.with_name(f".{dest.name}.{secrets.token_hex(8)}.partial")
     try:
         con.execute(
-            f"COPY (SELECT {fields} FROM read_parquet(?)) TO '{_quote_path(dest)}' (FORMAT parquet)",
+            f"COPY (SELECT {fields} FROM read_parquet(?)) TO '{_quote_path(partial)}' (FORMAT parquet)",
             [str(source) if isinstance(source, str | Path) else [str(p) for p in source]],
         )
+        jail.restrict_to_jail(partial)  # readable by the jail's group only, never by other host accounts
+        os.replace(partial, dest)
     finally:
         con.close()
-    jail.restrict_to_jail(dest)  # readable by the jail's group only, never by other host accounts
+        partial.unlink(missing_ok=True)
     return dest
 
 
@@ -207,3 +213,55 @@ def operator_log(result: jail.JailResult) -> str:
     if result.killed:
         return "killed: 资源限制 / resource limit reached"
     return f"error: {name}（输出已隐去 / output redacted）"
+
+
+def run_dp(
+    sql: str,
+    *,
+    table: str,
+    cells: Sequence[Sequence[str]],
+    parts: Sequence[Mapping],
+    inputs: Mapping[str, Path],
+    limits: jail.Limits,
+    workroot: Path | None = None,
+) -> dict[str, list[int]]:
+    """Run a DP aggregate (from `dp.aggregate_sql`) in the jail; only the noised vectors come back (R18.2)."""
+    if table not in inputs:
+        raise DomainError(
+            "R19.1", "查询引用的资源不在本工作区", "the query reads a resource outside this workspace"
+        )
+    request = {
+        "sql": sql,
+        "tables": [table],
+        "memory_limit": limits.duckdb_memory,
+        "threads": limits.duckdb_threads,
+        "key_width": len(cells[0]) if cells else 0,
+        "cells": [list(c) for c in cells],
+        "parts": [dict(p) for p in parts],
+    }
+    result = jail.run(
+        "dp_worker.py",
+        inputs={f"{table}.parquet": Path(inputs[table])},
+        job_files={"request.json": json.dumps(request).encode()},
+        limits=limits,
+        workroot=workroot,
+    )
+    if result.timed_out:
+        raise _refuse_run(
+            "timeout", "作业超过时间限制，已终止", "the job exceeded its time limit and was stopped"
+        )
+    if "error.json" in result.files:
+        code = _engine_code(result.files["error.json"])
+        raise _refuse_run(code, f"差分隐私查询执行失败（{code}）", f"the DP query failed ({code})")
+    if result.returncode != 0 or "result.json" not in result.files:
+        raise _refuse_run(
+            "killed", "作业异常终止（资源限制）", "the job was stopped (a resource limit was reached)"
+        )
+    try:
+        noisy = json.loads(result.files["result.json"])["noisy"]
+        out = {str(name): [int(v) for v in noisy[str(p["name"])]] for p in parts for name in [p["name"]]}
+    except (ValueError, KeyError, TypeError):
+        raise _refuse_run("malformed", "作业结果格式无效", "the job's result is malformed") from None
+    if any(len(v) != len(cells) for v in out.values()):
+        raise _refuse_run("malformed", "作业结果格式无效", "the job's result is malformed")
+    return out

@@ -10,6 +10,7 @@ from django.db import models
 class JobKind(models.TextChoices):
     SQL = "sql", "SQL 查询"
     PYTHON = "python", "Python 脚本"
+    DP = "dp", "差分隐私查询"
 
 
 class JobStatus(models.TextChoices):
@@ -158,3 +159,54 @@ class ReleasedPopulation(models.Model):
     class Meta:
         verbose_name = "已放行单元格"
         indexes = [models.Index(fields=["operator", "resource"], name="released_population_lookup")]
+
+
+class DpBudget(models.Model):
+    """The privacy-loss budget (ε, δ) of one agreement on one resource, set by its agency (R18.2).
+
+    `*_spent` only grows, under `select_for_update`, in the same transaction as the release it pays for.
+    """
+
+    agreement = models.ForeignKey(
+        "authorization.Agreement", on_delete=models.PROTECT, related_name="+", verbose_name="授权运营协议"
+    )
+    resource = models.CharField("资源", max_length=64)
+    epsilon_total = models.FloatField("ε 总预算")
+    delta_total = models.FloatField("δ 总预算", default=0.0)
+    epsilon_spent = models.FloatField("已用 ε", default=0.0)
+    delta_spent = models.FloatField("已用 δ", default=0.0)
+    set_at = models.DateTimeField("设置时间")
+    set_by_person_id = models.BigIntegerField("设置人")
+
+    class Meta:
+        verbose_name = "差分隐私预算"
+        constraints = [
+            models.UniqueConstraint(fields=["agreement", "resource"], name="dp_budget_unique"),
+            models.CheckConstraint(
+                condition=models.Q(epsilon_spent__lte=models.F("epsilon_total") * 1.000001),
+                name="dp_budget_epsilon_not_overspent",
+            ),
+        ]
+
+    @property
+    def epsilon_remaining(self) -> float:
+        return max(0.0, self.epsilon_total - self.epsilon_spent)
+
+    @property
+    def delta_remaining(self) -> float:
+        return max(0.0, self.delta_total - self.delta_spent)
+
+
+class DpRelease(models.Model):
+    """One DP release with its parameters (never the true value): what was spent, how, on what (R18.2)."""
+
+    budget = models.ForeignKey(DpBudget, on_delete=models.PROTECT, related_name="releases")
+    output = models.OneToOneField(Output, on_delete=models.PROTECT, related_name="dp_release")
+    epsilon = models.FloatField("ε")
+    delta = models.FloatField("δ")
+    parameters = models.JSONField("参数")  # statistic, keys, bounds, k, mechanism, scales
+    released_at = models.DateTimeField("发布时间")
+
+    class Meta:
+        verbose_name = "差分隐私发布"
+        ordering = ["id"]

@@ -384,6 +384,10 @@ def _gate_job(job: Job, ws: Workspace, limits: jail.Limits) -> tuple[list[_Gated
         salt=_salt(ws.operator_id),
         resource_of={t.name: t.resource_code for t in tables},
     )
+    if job.kind == JobKind.DP:
+        from .budget import gate_dp
+
+        return [_Gated("result", gate_dp(job, ws, limits))], ""  # noised in the jail (R18.2)
     if job.kind == JobKind.SQL:
         checked = sqlpolicy.check_sql(job.code, specs)  # again: the scope may have changed since submission
         inputs = _project(ws, [t for t in tables if t.name in checked.tables])
@@ -449,7 +453,10 @@ def run_job(job_id: int, *, limits: jail.Limits | None = None) -> Job:
     except Exception:  # noqa: BLE001 — an engine's text can carry row values: only a fixed message leaves
         err = DomainError("R18.1", "作业运行出错", "the job failed inside the environment")
         return _fail(job, "internal", err, "")
-    return _finish(job, gated, log)
+    try:
+        return _finish(job, gated, log)
+    except DomainError as err:  # a DP release over budget: rolled back, nothing released or spent
+        return _fail(job, err.context.get("code") or "refused", err, "")
 
 
 def _as_json(value):
@@ -495,6 +502,11 @@ def _finish(job: Job, gated: list[_Gated], log: str) -> Job:
     job = Job.objects.select_for_update().get(pk=job.pk)
     now = clock.now()
     statuses = []
+    dp_charge = None
+    if job.kind == JobKind.DP:
+        from .budget import charge
+
+        dp_charge = charge(job, gated[0].outcome)  # spent in this transaction, with the release (R18.2)
     for g in gated:
         o = g.outcome
         columns, rows = _as_json(o.columns), _as_json(o.rows)
@@ -527,6 +539,10 @@ def _finish(job: Job, gated: list[_Gated], log: str) -> Job:
                 "sha256": output.sha256,
             },
         )
+        if dp_charge is not None:
+            from .budget import record_release
+
+            record_release(WORKER, dp_charge, output)
         if status == OutputStatus.RELEASED:
             DatabaseReleaseHistory(job.workspace.operator_id, output).record(o.populations)
             ledger.append(

@@ -12,7 +12,7 @@ from django.urls import path
 from django.views.decorators.http import require_POST
 
 from shuyu.core.errors import DomainError
-from shuyu.sandbox import selectors, services
+from shuyu.sandbox import budget, selectors, services
 
 
 @login_required
@@ -37,6 +37,7 @@ def _workspace_context(actor, workspace_id: int) -> dict:
         "member": selectors.is_member(actor, ws),
         "tables": selectors.tables_for(ws),
         "jobs": jobs,
+        "dp_budgets": budget.budget_lines(ws),  # R18.2: the remaining budget is always visible
     }
 
 

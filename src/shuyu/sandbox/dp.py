@@ -1,0 +1,342 @@
+"""Differentially private releases: the declared query, its SQL and its OpenDP measurement (R18.2).
+
+Pure (no ORM, clock or settings). A DP query is *declared*, never free SQL:
+
+- one table of the workspace; group-by keys whose values are a public, declared key set (in the
+  declaration, or the catalog's code list) — never taken from the data, since a key set read from the
+  data discloses who is in it;
+- a statistic: count, sum, mean or histogram (a count over the declared categories of one field);
+- clamping bounds for sum and mean, *declared* as numbers — a bound computed from the data ("min(x)",
+  "auto") is refused: it makes the sensitivity, and so the noise, depend on one person's value;
+- the contribution bound k: each disclosure unit (person, enterprise) contributes at most k rows; the
+  SQL enforces it by truncation before aggregation;
+- ε for the release (δ = 0: the mechanisms are pure Laplace).
+
+The measurement is built once with a fixed noise scale (scale = sensitivity / ε) and checked with its
+privacy map (`map(d_in) ≤ ε`), on the host for the estimate and again inside the jail before it runs;
+searching the scale per release (OpenDP's Context API) is several times slower. Sums are computed in
+integers at the declared precision and noised with OpenDP's discrete Laplace, so floating-point rounding
+of a float sum cannot be used against the mechanism.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+from dataclasses import dataclass
+
+from shuyu.core.errors import DomainError
+
+from .schema import FieldRule, FieldType, TableSpec
+
+STATISTICS = ("count", "sum", "mean", "histogram")
+MAX_CELLS = 10_000
+MAX_CONTRIBUTIONS = 100
+MAX_PRECISION = 4
+MAX_EPSILON = 10.0
+MECHANISM = "discrete_laplace"
+
+
+def _refuse(zh: str, en: str, **ctx) -> DomainError:
+    return DomainError("R18.2", zh, en, **ctx)
+
+
+def _number(value, what: str) -> float:
+    # bool is an int in Python; strings ("auto", "min(amount)") are a bound from the data: refused.
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise _refuse(
+            f"{what}须为声明的有限数值，不得取自数据",
+            f"{what} must be a declared finite number, never taken from the data",
+        )
+    return float(value)
+
+
+@dataclass(frozen=True)
+class DpQuery:
+    """A validated DP declaration. `cells` is the public key set, in release order."""
+
+    table: str
+    statistic: str
+    measure: str | None
+    group_by: tuple[str, ...]
+    keys: tuple[tuple[str, ...], ...]  # declared values per grouping column (histogram: measure last)
+    bounds: tuple[float, float] | None
+    contributions: int
+    epsilon: float
+    precision: int
+    unit: str
+
+    @property
+    def key_columns(self) -> tuple[str, ...]:
+        return self.group_by + ((self.measure,) if self.statistic == "histogram" else ())
+
+    @property
+    def cells(self) -> list[tuple[str, ...]]:
+        return list(itertools.product(*self.keys))
+
+    def canonical(self) -> str:
+        """The job's code: the declaration as canonical JSON (its hash is the job's code hash)."""
+        return json.dumps(
+            {
+                "table": self.table,
+                "statistic": self.statistic,
+                "measure": self.measure,
+                "group_by": list(self.group_by),
+                "keys": {c: list(v) for c, v in zip(self.key_columns, self.keys, strict=True)},
+                "bounds": list(self.bounds) if self.bounds else None,
+                "contributions": self.contributions,
+                "epsilon": self.epsilon,
+                "precision": self.precision,
+            },
+            ensure_ascii=False,
+            sort_keys=True,
+        )
+
+
+def parse_query(spec: dict, tables: list[TableSpec]) -> DpQuery:
+    """Check a declaration against the workspace's tables; refuse anything the data would decide."""
+    if not isinstance(spec, dict):
+        raise _refuse("差分隐私查询声明须为对象", "the DP declaration must be an object")
+    allowed = {"table", "statistic", "measure", "group_by", "keys", "bounds", "contributions", "epsilon"}
+    allowed |= {"precision"}
+    unknown = set(spec) - allowed
+    if unknown:
+        raise _refuse(
+            "差分隐私查询声明含未知项", "unknown items in the DP declaration", names=sorted(unknown)
+        )
+    by_name = {t.name: t for t in tables}
+    table = by_name.get(spec.get("table"))
+    if table is None:
+        raise DomainError(
+            "R19.1", "查询引用的资源不在本工作区", "the query reads a resource outside this workspace"
+        )
+    if table.unit is None:
+        raise _refuse("该资源未声明披露单元，无法限定贡献", "the resource declares no disclosure unit")
+    statistic = spec.get("statistic")
+    if statistic not in STATISTICS:
+        raise _refuse(
+            "统计量须为 count、sum、mean 或 histogram", "statistic must be count, sum, mean or histogram"
+        )
+    measure = spec.get("measure")
+    group_by = spec.get("group_by") or []
+    if not isinstance(group_by, list) or not all(isinstance(c, str) for c in group_by):
+        raise _refuse("分组字段须为字段名列表", "group_by must be a list of field names")
+    if len(set(group_by)) != len(group_by) or len(group_by) > 3:
+        raise _refuse("分组字段重复或超过3个", "group_by repeats a field or has more than 3")
+    for name in group_by:
+        f = table.field(name)
+        if f is None:
+            raise _refuse("分组字段不在授权范围内", "a group_by field is not granted", field=name)
+        if f.rule >= FieldRule.SENSITIVE:
+            raise DomainError(
+                "R04.1", "直接标识或敏感字段不得作为分组", "an identifier or sensitive field cannot be a key"
+            )
+    bounds = None
+    if statistic in ("sum", "mean"):
+        f = table.field(measure) if isinstance(measure, str) else None
+        if f is None or not f.type.numeric:
+            raise _refuse("度量字段须为授权的数值字段", "the measure must be a granted numeric field")
+        raw = spec.get("bounds")
+        if not isinstance(raw, list | tuple) or len(raw) != 2:
+            raise _refuse(
+                "求和与均值须声明裁剪上下界（不得取自数据）",
+                "sum and mean need declared clamping bounds (never taken from the data)",
+            )
+        lower, upper = _number(raw[0], "下界 / lower bound"), _number(raw[1], "上界 / upper bound")
+        if not lower < upper:
+            raise _refuse("裁剪下界须小于上界", "the lower bound must be below the upper bound")
+        bounds = (lower, upper)
+    elif statistic == "histogram":
+        f = table.field(measure) if isinstance(measure, str) else None
+        if f is None or f.rule >= FieldRule.SENSITIVE or measure in group_by:
+            raise _refuse(
+                "直方图字段须为授权的非敏感字段", "the histogram field must be a granted, non-sensitive field"
+            )
+    elif measure is not None:
+        raise _refuse("计数不取度量字段", "a count takes no measure")
+    elif spec.get("bounds") is not None:
+        raise _refuse("计数不取裁剪界", "a count takes no bounds")
+    query_keys = spec.get("keys") or {}
+    if not isinstance(query_keys, dict):
+        raise _refuse("键集须为 字段→取值列表", "keys must map a field to its declared values")
+    key_columns = tuple(group_by) + ((measure,) if statistic == "histogram" else ())
+    if set(query_keys) - set(key_columns):
+        raise _refuse("键集含非分组字段", "keys name a field that is not grouped on")
+    keys = []
+    for name in key_columns:
+        values = query_keys.get(name)
+        if values is None:
+            values = table.field(name).code_list  # the catalog's public code list
+        if (
+            not isinstance(values, list | tuple)
+            or not values
+            or not all(isinstance(v, str) and 0 < len(v) <= 100 for v in values)
+            or len(set(values)) != len(values)
+        ):
+            raise _refuse(
+                "分组须声明公开的键集（或使用目录的代码表），不得取自数据",
+                "grouping needs a declared public key set (or the catalog's code list), never the data's",
+                field=name,
+            )
+        keys.append(tuple(values))
+    if math.prod(len(k) for k in keys) > MAX_CELLS:
+        raise _refuse("单元格过多", "too many cells", limit=MAX_CELLS)
+    k = spec.get("contributions", 1)
+    if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= MAX_CONTRIBUTIONS:
+        raise _refuse(
+            "每个披露单元的贡献上限须为1到100的整数", "contributions must be an integer from 1 to 100"
+        )
+    epsilon = _number(spec.get("epsilon"), "ε")
+    if not 0 < epsilon <= MAX_EPSILON:
+        raise _refuse("单次发布的 ε 须在 (0, 10] 之内", "ε of one release must be in (0, 10]")
+    precision = spec.get("precision", 2)
+    if isinstance(precision, bool) or not isinstance(precision, int) or not 0 <= precision <= MAX_PRECISION:
+        raise _refuse("精度须为0到4位小数", "precision must be 0 to 4 decimals")
+    if bounds and table.field(measure).type == FieldType.INTEGER:
+        precision = 0
+    return DpQuery(
+        table=table.name,
+        statistic=statistic,
+        measure=measure if statistic != "count" else None,
+        group_by=tuple(group_by),
+        keys=tuple(keys),
+        bounds=bounds,
+        contributions=k,
+        epsilon=epsilon,
+        precision=precision if bounds else 0,
+        unit=table.unit,
+    )
+
+
+# --- the SQL run inside the jail ------------------------------------------------------------------------
+
+
+def _literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def aggregate_sql(q: DpQuery) -> str:
+    """Truncate to k rows per disclosure unit, then count and sum (clamped, in integer units) per cell.
+
+    Built from validated names ([a-z][a-z0-9_]*) and escaped declared literals only; rows whose keys are
+    outside the declared key set are dropped before truncation.
+    """
+    keys = [f'CAST("{c}" AS VARCHAR)' for c in q.key_columns]
+    key_alias = [f"k{i}" for i in range(len(keys))]
+    select_keys = "".join(f"{e} AS {a}, " for e, a in zip(keys, key_alias, strict=True))
+    where = " AND ".join(
+        f"{e} IN ({', '.join(_literal(v) for v in values)})" for e, values in zip(keys, q.keys, strict=True)
+    )
+    if q.bounds:
+        lo, hi = q.bounds
+        factor = 10**q.precision
+        value = (
+            f'CAST(round(least(greatest(coalesce(CAST("{q.measure}" AS DOUBLE), {lo!r}), {lo!r}), {hi!r})'
+            f" * {factor}) AS BIGINT)"
+        )
+    else:
+        value = "0"
+    group = ", ".join(key_alias)
+    return (
+        f'WITH src AS (SELECT "{q.unit}" AS u, {select_keys}{value} AS v FROM {q.table}'
+        f"{' WHERE ' + where if where else ''}), "
+        "shuffled AS (SELECT *, random() AS r FROM src), "
+        "bounded AS (SELECT *, row_number() OVER (PARTITION BY u ORDER BY r) AS rn FROM shuffled) "
+        f"SELECT {group + ', ' if group else ''}count(*) AS n, CAST(coalesce(sum(v), 0) AS BIGINT) AS s "
+        f"FROM bounded WHERE rn <= {q.contributions}{' GROUP BY ' + group if group else ''}"
+    )
+
+
+# --- the mechanism --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Part:
+    """One noised vector: "count" or "sum", its L1 sensitivity (integer units) and its noise scale."""
+
+    name: str
+    sensitivity: int
+    scale: float
+    epsilon: float  # from the privacy map of the measurement built with `scale`
+
+
+@dataclass(frozen=True)
+class Plan:
+    parts: tuple[Part, ...]
+    epsilon: float
+    delta: float
+    mechanism: str = MECHANISM
+
+    def as_dict(self) -> dict:
+        return {
+            "mechanism": self.mechanism,
+            "epsilon": self.epsilon,
+            "delta": self.delta,
+            "parts": [
+                {"name": p.name, "sensitivity": p.sensitivity, "scale": p.scale, "epsilon": p.epsilon}
+                for p in self.parts
+            ],
+        }
+
+
+def opendp():
+    import opendp.prelude as dp
+
+    # "contrib" only: OpenDP's vetted-in-progress constructors (make_laplace over integer vectors) sit
+    # behind it. "floating-point" and "honest-but-curious" stay off: sums are noised as integers, and
+    # no user-supplied function runs inside a measurement.
+    dp.enable_features("contrib")
+    return dp
+
+
+def measurement(dp, scale: float):
+    """Discrete Laplace over a vector of 64-bit integers, built once with a fixed scale."""
+    return dp.m.make_laplace(
+        dp.vector_domain(dp.atom_domain(T="i64")), dp.l1_distance(T="i64"), scale=float(scale)
+    )
+
+
+def plan(q: DpQuery) -> Plan:
+    """Sensitivities and fixed scales; each part's ε is what OpenDP's privacy map says, not our formula."""
+    dp = opendp()
+    k = q.contributions
+    wanted: list[tuple[str, int]] = []
+    if q.statistic in ("count", "histogram", "mean"):
+        wanted.append(("count", k))
+    if q.bounds:
+        bound = max(abs(q.bounds[0]), abs(q.bounds[1]))
+        wanted.append(("sum", max(1, math.ceil(k * bound * 10**q.precision))))
+    share = q.epsilon / len(wanted)
+    parts = []
+    for name, sensitivity in wanted:
+        scale = sensitivity / share
+        spent = float(measurement(dp, scale).map(sensitivity))
+        if spent > share * (1 + 1e-9):
+            raise _refuse("隐私损失核验未通过", "the privacy map exceeds the declared ε")
+        parts.append(Part(name, sensitivity, scale, spent))
+    if q.statistic == "sum":
+        parts = [p for p in parts if p.name == "sum"]  # a sum releases no count
+    elif q.statistic in ("count", "histogram"):
+        parts = [p for p in parts if p.name == "count"]
+    total = sum(p.epsilon for p in parts)
+    return Plan(tuple(parts), epsilon=total, delta=0.0)
+
+
+def release_rows(q: DpQuery, noisy: dict[str, list[int]]) -> tuple[list[str], list[list]]:
+    """Post-processing of the noised vectors (no privacy cost): the table the operator receives."""
+    columns = list(q.key_columns) + [q.statistic if q.statistic != "histogram" else "count"]
+    rows = []
+    factor = 10**q.precision
+    for i, cell in enumerate(q.cells):
+        count = max(0, int(noisy["count"][i])) if "count" in noisy else None
+        if q.statistic in ("count", "histogram"):
+            value = count
+        elif q.statistic == "sum":
+            value = round(noisy["sum"][i] / factor, q.precision)
+        else:
+            lo, hi = q.bounds
+            mean = noisy["sum"][i] / factor / max(count, 1)
+            value = round(min(max(mean, lo), hi), q.precision)
+        rows.append([*cell, value])
+    return columns, rows
