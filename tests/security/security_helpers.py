@@ -149,3 +149,18 @@ def call_with_example(client, method, url, op, headers, query=None):
         )
     data = json.dumps(body if body is not None else {})
     return client.generic(method, url, data, content_type="application/json", headers=headers)
+
+
+def writes_other_than_refusals(before: int) -> list[str]:
+    """Actions appended to the ledger since it had `before` entries, leaving out the `*.refused` records
+    that refused sensitive acts must leave (STYLE.md) — and those may name only the act and the requirement,
+    never a data value."""
+    from shuyu.ledger.models import LedgerEntry
+
+    written = []
+    for entry in LedgerEntry.objects.filter(seq__gte=before).order_by("seq"):
+        if entry.action.endswith(".refused"):
+            assert set(json.loads(entry.payload)) <= {"act", "requirement"}, entry.payload
+        else:
+            written.append(entry.action)
+    return written
