@@ -137,6 +137,11 @@ def workspace_budgets(actor: Actor, *, workspace_id: int) -> list[BudgetLine]:
     return budget_lines(ws)
 
 
+def affords(*, epsilon: float, delta: float, epsilon_remaining: float, delta_remaining: float) -> bool:
+    """The one test of "the remaining budget pays for this release" (R18.2), for estimates and charges."""
+    return epsilon <= epsilon_remaining * (1 + TOLERANCE) + 1e-12 and delta <= delta_remaining
+
+
 @dataclass(frozen=True)
 class Estimate:
     query: dp.DpQuery
@@ -147,8 +152,11 @@ class Estimate:
 
     @property
     def affordable(self) -> bool:
-        return self.plan.epsilon <= self.epsilon_remaining * (1 + TOLERANCE) + 1e-12 and (
-            self.plan.delta <= self.delta_remaining
+        return affords(
+            epsilon=self.plan.epsilon,
+            delta=self.plan.delta,
+            epsilon_remaining=self.epsilon_remaining,
+            delta_remaining=self.delta_remaining,
         )
 
     def as_dict(self) -> dict:
@@ -289,7 +297,9 @@ def charge(job: Job, outcome: GateOutcome) -> Charge:
     )
     remaining = budget.epsilon_remaining if budget else 0.0
     epsilon, delta = float(facts["epsilon"]), float(facts["delta"])
-    if budget is None or epsilon > remaining * (1 + TOLERANCE) + 1e-12 or delta > budget.delta_remaining:
+    if budget is None or not affords(
+        epsilon=epsilon, delta=delta, epsilon_remaining=remaining, delta_remaining=budget.delta_remaining
+    ):
         raise DomainError(
             "R18.2",
             f"隐私预算不足：本次需 ε={epsilon:g}，剩余 ε={remaining:g}；未发布，未扣减",
