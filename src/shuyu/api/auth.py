@@ -23,16 +23,22 @@ class SessionActor(APIKeyCookie):
     param_name = "sessionid"
 
     def authenticate(self, request, key) -> Actor | None:
-        actor = actor_for_user(getattr(request, "user", None))
+        actor = _session_actor(request)
         if actor.is_anonymous:
             return None
         request.actor = actor
         return actor
 
 
+def _session_actor(request) -> Actor:
+    """The session's actor, as web.middleware already resolved it for this request (one query, not two)."""
+    actor = getattr(request, "actor", None)
+    return actor if actor is not None else actor_for_user(getattr(request, "user", None))
+
+
 def public(request) -> Actor:
     """For endpoints open to 社会公众 (the disclosure portal)."""
-    request.actor = actor_for_user(getattr(request, "user", None))
+    request.actor = _session_actor(request)
     return request.actor
 
 
