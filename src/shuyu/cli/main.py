@@ -33,9 +33,9 @@ def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
 
 def _register() -> None:
     # Each module owns its commands and adds them through `register(app)`; this list is the only shared line.
-    from . import admin, authorization, catalog, core, demo, ledger, orgs, sandbox
+    from . import admin, authorization, catalog, core, demo, ledger, ops, orgs, sandbox
 
-    for module in (admin, core, orgs, ledger, catalog, authorization, sandbox, demo):
+    for module in (admin, core, orgs, ledger, catalog, authorization, sandbox, ops, demo):
         module.register(app)
 
 

@@ -256,11 +256,14 @@ def worker(poll: float = typer.Option(2.0, "--poll", help="轮询间隔（秒）
     setup_django()
     from django.db import close_old_connections
 
+    from shuyu.ops import sweeps
     from shuyu.sandbox import services
 
     console.print("作业进程已启动 / worker started")
+    schedule = sweeps.Schedule()  # deadlines, stale jobs, stuck reviews, checkpoints: every 10 minutes
     while True:
         close_old_connections()
+        schedule.run_if_due()
         services.fail_stale_jobs()
         if services.run_pending(limit=1) == 0:
             time.sleep(poll)
