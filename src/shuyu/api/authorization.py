@@ -244,11 +244,14 @@ class AgreementIn(Schema):
     no_redevelopment_clause: bool = False
     mode: str = "whole"
     scenario: str = ""
+    # R19.1: {resource id: [field, …]}; a resource not listed is granted every catalogued field
+    field_grants: dict[int, list[str]] = Field(default_factory=dict)
 
     def to_draft(self) -> services.AgreementDraft:
         data = self.model_dump()
         data.pop("selection_id")
         data["resource_ids"] = tuple(data["resource_ids"])
+        data["field_grants"] = rules.normalize_field_grants(data["field_grants"])
         data["products"] = tuple(rules.ProductItem(**p) for p in data["products"])
         return services.AgreementDraft(**data)
 
@@ -276,6 +279,7 @@ class AgreementOut(Schema):
     mode: str
     scenario: str
     resource_ids: list[int]
+    field_grants: dict[int, list[str]]
     starts_on: dt.date
     ends_on: dt.date
     products: list[ProductIn]
@@ -460,6 +464,7 @@ def _agreement_out(a) -> dict:
         "agency_name": a.agency.name,
         "operator_name": a.operator.name,
         "resource_ids": sorted(a.resource_ids),
+        "field_grants": a.field_grants,
         "cosigned_org_ids": sorted(a.cosignatures.values_list("org_id", flat=True)),
         "filing": _filing(selectors.filing_of_agreement(a)),
     }

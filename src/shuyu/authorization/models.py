@@ -397,6 +397,15 @@ class Agreement(models.Model):
     def resource_ids(self) -> list[int]:
         return [ar.resource_id for ar in self.agreement_resources.all()]
 
+    @property
+    def field_grants(self) -> dict[int, list[str]]:
+        """Resources granted with a field list (R19.1); the others are granted every catalogued field."""
+        return {
+            ar.resource_id: list(ar.granted_fields)
+            for ar in self.agreement_resources.all()
+            if ar.granted_fields is not None
+        }
+
 
 class AgreementResource(models.Model):
     """A data resource in an agreement's scope (第十六条（一）, R16.3)."""
@@ -405,6 +414,8 @@ class AgreementResource(models.Model):
         Agreement, on_delete=models.CASCADE, related_name="agreement_resources", verbose_name="协议"
     )
     resource = models.ForeignKey("catalog.DataResource", on_delete=models.PROTECT, verbose_name="数据资源")
+    # R19.1: the granted fields; null = every catalogued field of the resource.
+    granted_fields = models.JSONField("授权字段", null=True, blank=True)
 
     class Meta:
         verbose_name = "协议数据资源"

@@ -921,6 +921,9 @@ class AgreementFacts:
     no_redevelopment_clause: bool = False
     mode: str = ""
     scenario: str = ""
+    # R19.1: fields granted per resource ((resource id, (field, …)), …); a resource not listed is granted
+    # with every catalogued field. The sandbox projects only granted fields into the jail.
+    field_grants: tuple[tuple[int, tuple[str, ...]], ...] = ()
 
 
 def missing_agreement_items(a: AgreementFacts) -> list[str]:
@@ -997,6 +1000,60 @@ def check_scope_within_plan(resource_ids: Iterable[int], plan_resource_ids: Iter
             "the agreement's resource scope lies outside its plan's",
             outside=outside,
         )
+
+
+def normalize_field_grants(grants) -> tuple[tuple[int, tuple[str, ...]], ...]:
+    """{resource id: [field, …]} (or pairs) → sorted pairs of sorted, de-duplicated field names."""
+    items = grants.items() if isinstance(grants, Mapping) else (grants or ())
+    out = []
+    for rid, names in items:
+        try:
+            rid = int(rid)
+        except (TypeError, ValueError):
+            raise DomainError(
+                "R19.1", "授权字段须按数据资源编号给出", "field grants are keyed by resource id"
+            ) from None
+        if isinstance(names, str) or not all(isinstance(n, str) for n in names or ()):
+            raise DomainError(
+                "R19.1", "授权字段须为字段名列表", "granted fields must be a list of field names"
+            )
+        out.append((rid, tuple(sorted({n.strip().lower() for n in names if n.strip()}))))
+    return tuple(sorted(out))
+
+
+def check_field_grants(
+    grants: Iterable[tuple[int, tuple[str, ...]]],
+    resource_ids: Iterable[int],
+    catalogued: Mapping[int, Iterable[str]],
+) -> None:
+    """R19.1: fields are granted only for resources in the scope, only catalogued ones, at least one each."""
+    scope = set(resource_ids)
+    seen: set[int] = set()
+    for rid, names in grants:
+        if rid not in scope or rid in seen:
+            raise DomainError(
+                "R19.1",
+                "授权字段只能针对协议范围内的数据资源，且每个资源只列一次",
+                "fields may be granted only for resources in the agreement's scope, once per resource",
+                resource=rid,
+            )
+        seen.add(rid)
+        if not names:
+            raise DomainError(
+                "R19.1",
+                "授权字段列表不能为空（不授权该资源时应将其移出协议范围）",
+                "a field grant cannot be empty (drop the resource from the scope instead)",
+                resource=rid,
+            )
+        unknown = sorted(set(names) - {n.lower() for n in catalogued.get(rid, ())})
+        if unknown:
+            raise DomainError(
+                "R19.1",
+                "授权字段须为该数据资源已编目的字段",
+                "granted fields must be catalogued fields of the resource",
+                resource=rid,
+                unknown=unknown,
+            )
 
 
 def check_mode_matches_plan(*, mode: str, scenario: str, plan_mode: str, plan_scenario: str) -> None:

@@ -124,6 +124,7 @@ PLAN_TEMPLATE = {
 AGREEMENT_TEMPLATE = {
     "title": "协议名称",
     "resource_ids": [],
+    "field_grants": {},
     "starts_on": "2026-01-01",
     "ends_on": "2031-01-01",
     "products": [
@@ -532,6 +533,7 @@ def agreement_create(
     token: str = TokenOpt,
 ) -> None:
     """拟定授权运营协议 / draft an agreement (R10.1, R16.*)."""
+    from shuyu.authorization.rules import normalize_field_grants
     from shuyu.authorization.services import AgreementDraft, create_agreement
 
     data = {k: v for k, v in _load(file).items() if k in AgreementDraft.__dataclass_fields__}
@@ -539,6 +541,7 @@ def agreement_create(
     data["products"] = _products(data.get("products"))
     data["starts_on"] = dt.date.fromisoformat(data["starts_on"])
     data["ends_on"] = dt.date.fromisoformat(data["ends_on"])
+    data["field_grants"] = normalize_field_grants(data.get("field_grants", {}))  # R19.1
     a = create_agreement(current_actor(token), selection_id=selection_id, draft=AgreementDraft(**data))
     console.print(_agreement_line(a))
 

@@ -117,7 +117,7 @@ def table_spec_from_catalog(
     """
     kept, unit = [], None
     for f in fields:
-        if granted is not None and f.name not in granted:
+        if granted is not None and f.name.lower() not in granted:
             continue
         rule = _RULES.get(getattr(f, "sensitivity", "direct"), FieldRule.IDENTIFIER)
         kept.append(

@@ -106,8 +106,10 @@ class WorkspaceTable:
 def tables_for(ws: Workspace) -> list[WorkspaceTable]:
     """Exactly the agreement's scope (R19.1), with the catalog's field rules (fail closed when unknown).
 
-    The agreement grants whole resources (AgreementResource has no field list), so every catalogued field
-    is granted; the projection still drops any column the catalog does not declare.
+    Only the fields the agreement grants (`AgreementResource.granted_fields`; none listed = every
+    catalogued field) are in the spec, so only they are projected into the jail; the projection drops any
+    column the catalog does not declare. A grant without the disclosure unit leaves no way to count
+    contributors: every field is then treated as an identifier (fail closed).
     """
     out = []
     links = ws.agreement.agreement_resources.select_related("resource").order_by("resource__code")
@@ -115,7 +117,8 @@ def tables_for(ws: Workspace) -> list[WorkspaceTable]:
         r = link.resource
         fields = list(r.fields.all().order_by("position"))
         name = rules.table_name_for(r.code)
-        spec = table_spec_from_catalog(name, fields, resource_code=r.code)
+        granted = None if link.granted_fields is None else {f.lower() for f in link.granted_fields}
+        spec = table_spec_from_catalog(name, fields, granted=granted, resource_code=r.code)
         if spec.unit is None and any(f.rule != FieldRule.PLAIN for f in spec.fields):
             # Personal or enterprise data without a declared disclosure unit cannot be gated: treat the
             # strictest way (no contributor counts possible → every field an identifier).

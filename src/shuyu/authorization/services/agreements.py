@@ -10,6 +10,7 @@ from django.db import transaction
 
 from shuyu import ledger
 from shuyu.catalog import services as catalog_services
+from shuyu.catalog.models import ResourceField
 from shuyu.core import clock
 from shuyu.core.actors import Actor
 from shuyu.core.calendar import add_workdays
@@ -128,8 +129,14 @@ def create_agreement(actor: Actor, *, selection_id: int, draft: AgreementDraft) 
         created_by_person_id=actor.person_id,
         **{f: (getattr(draft, f) or "").strip() for f in AGREEMENT_TEXT_FIELDS},
     )
+    grants = dict(_checked_field_grants(draft))
     AgreementResource.objects.bulk_create(
-        [AgreementResource(agreement=a, resource_id=r) for r in dict.fromkeys(draft.resource_ids)]
+        [
+            AgreementResource(
+                agreement=a, resource_id=r, granted_fields=list(grants[r]) if r in grants else None
+            )
+            for r in dict.fromkeys(draft.resource_ids)
+        ]
     )
     ledger.append(
         actor,
@@ -143,9 +150,24 @@ def create_agreement(actor: Actor, *, selection_id: int, draft: AgreementDraft) 
             "mode": a.mode,
             "term": [a.starts_on, a.ends_on],
             "resources": sorted(draft.resource_ids),
+            "field_grants": {str(r): list(f) for r, f in sorted(grants.items())},
         },
     )
     return a
+
+
+def _checked_field_grants(draft: AgreementDraft) -> tuple[tuple[int, tuple[str, ...]], ...]:
+    """R19.1: per-resource field grants, checked against the catalog's fields."""
+    grants = rules.normalize_field_grants(draft.field_grants)
+    if not grants:
+        return ()
+    catalogued: dict[int, set[str]] = {}
+    for rid, name in ResourceField.objects.filter(resource_id__in=[r for r, _ in grants]).values_list(
+        "resource_id", "name"
+    ):
+        catalogued.setdefault(rid, set()).add(name)
+    rules.check_field_grants(grants, draft.resource_ids, catalogued)
+    return grants
 
 
 @transaction.atomic

@@ -1,6 +1,7 @@
 """Agreements through the services: R05.*, R08.1, R09.1, R10.1, R15.1, R16.1–R16.3, public portal."""
 
 import datetime as dt
+import json
 
 import pytest
 
@@ -321,3 +322,41 @@ def test_r13_2_the_deadline_sweeper_sees_every_overdue_filing(
         assert ("plan_filing", approved.pk) in overdue and ("agreement_filing", a.pk) in overdue
         # the operator sees its own agreement's filing, never the plan's
         assert [d.kind for d in selectors.deadlines_for(operators[0])] == ["agreement_filing"]
+
+
+def _fields(resource, *names):
+    from shuyu.catalog.models import ResourceField
+
+    for i, name in enumerate(names):
+        ResourceField.objects.create(resource=resource, name=name, label=name, position=i)
+
+
+def test_r19_1_agreement_grants_fields_per_resource_and_records_them(agency, approved, selection, resources):
+    _fields(resources[0], "uscc", "rating", "year")
+    a = services.create_agreement(
+        agency,
+        selection_id=selection.pk,
+        draft=factories.agreement_draft(approved, field_grants=((resources[0].pk, ("rating", "uscc")),)),
+    )
+    assert a.field_grants == {resources[0].pk: ["rating", "uscc"]}  # the other resource: every field
+    from shuyu.ledger.models import LedgerEntry
+
+    entry = LedgerEntry.objects.filter(action="authorization.agreement.created").latest("seq")
+    assert json.loads(entry.payload)["field_grants"] == {str(resources[0].pk): ["rating", "uscc"]}
+
+
+@pytest.mark.parametrize("which", ["unknown_field", "outside_scope"])
+def test_r19_1_bad_field_grant_is_refused_and_nothing_written(
+    agency, approved, selection, resources, tax, which
+):
+    _fields(resources[0], "uscc", "rating")
+    grants = ((resources[0].pk, ("rating", "secret_note")),)
+    if which == "outside_scope":
+        grants = ((factories.resource(tax).pk, ("rating",)),)
+    before = ledger.size()
+    with pytest.raises(DomainError) as err:
+        services.create_agreement(
+            agency, selection_id=selection.pk, draft=factories.agreement_draft(approved, field_grants=grants)
+        )
+    assert err.value.requirement == "R19.1"
+    assert not Agreement.objects.exists() and ledger.size() == before

@@ -33,6 +33,7 @@ def _agreement_body(version, selection, **over):
     body.update(
         selection_id=selection.pk,
         resource_ids=list(d.resource_ids),
+        field_grants={str(r): list(f) for r, f in d.field_grants},
         products=[p.__dict__ for p in d.products],
         starts_on=d.starts_on.isoformat(),
         ends_on=d.ends_on.isoformat(),
@@ -281,3 +282,20 @@ def test_r08_1_designation_over_the_api(client, bearer, make_actor, city_gov, pr
     assert r.status_code == 200 and r.json()["filed"] is True
     assert ledger.size() == before + 2
     assert [d["id"] for d in client.get("/api/authorization/designations", headers=p).json()] == [did]
+
+
+def test_r19_1_agreement_field_grants_over_the_api(client, bearer, agency, approved, selection, resources):
+    from shuyu.catalog.models import ResourceField
+
+    for i, name in enumerate(("uscc", "rating", "year")):
+        ResourceField.objects.create(resource=resources[0], name=name, position=i)
+    a = bearer(agency)
+    body = _agreement_body(approved, selection)
+    body["field_grants"] = {str(resources[0].pk): ["rating", "year", "secret"]}
+    before = ledger.size()
+    r = client.post("/api/authorization/agreements", body, content_type=J, headers=a)
+    assert r.status_code == 422 and r.json()["code"] == "R19.1" and ledger.size() == before
+    body["field_grants"] = {str(resources[0].pk): ["Rating", "year"]}
+    r = client.post("/api/authorization/agreements", body, content_type=J, headers=a)
+    assert r.status_code == 201, r.content
+    assert r.json()["field_grants"] == {str(resources[0].pk): ["rating", "year"]}

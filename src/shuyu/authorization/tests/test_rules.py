@@ -381,3 +381,39 @@ def test_r10_1_agreement_needs_approved_plan_filed_or_in_deadline_and_a_decided_
     with pytest.raises(DomainError):
         rules.check_selection_decided("decided", 4, 5)
     rules.check_selection_decided("decided", 5, 5)
+
+
+# ---- R19.1: fields granted per resource ----------------------------------------------------------------
+
+
+def test_r19_1_field_grants_normalize_to_sorted_lowercase_pairs():
+    assert rules.normalize_field_grants({"7": ["Amount", "district", "amount"], 3: ["x"]}) == (
+        (3, ("x",)),
+        (7, ("amount", "district")),
+    )
+    assert rules.normalize_field_grants({}) == ()
+
+
+@pytest.mark.parametrize("grants", [{"seven": ["a"]}, {7: "amount"}, {7: [1, 2]}])
+def test_r19_1_malformed_field_grants_are_refused(grants):
+    with pytest.raises(DomainError) as err:
+        rules.normalize_field_grants(grants)
+    assert err.value.requirement == "R19.1"
+
+
+@pytest.mark.parametrize(
+    ("grants", "reason"),
+    [
+        (((9, ("amount",)),), "outside the scope"),
+        (((7, ()),), "empty"),
+        (((7, ("amount", "secret_note")),), "not catalogued"),
+    ],
+)
+def test_r19_1_field_grants_only_catalogued_fields_of_resources_in_scope(grants, reason):
+    with pytest.raises(DomainError) as err:
+        rules.check_field_grants(grants, [7, 8], {7: {"id_no", "amount"}, 8: {"x"}})
+    assert err.value.requirement == "R19.1", reason
+
+
+def test_r19_1_field_grants_within_the_scope_pass():
+    rules.check_field_grants(((7, ("amount", "id_no")),), [7, 8], {7: {"id_no", "amount"}})

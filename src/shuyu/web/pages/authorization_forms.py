@@ -318,11 +318,19 @@ def plan_items(version) -> list[dict]:
 
 def agreement_items(agreement) -> list[dict]:
     """The 13 items of 第十六条 for display (R16.1)."""
-    resources = [ar.resource for ar in agreement.agreement_resources.select_related("resource__provider")]
+    links = list(agreement.agreement_resources.select_related("resource__provider"))
     items = []
     for number, label, fields in rules.AGREEMENT_ITEMS:
         if fields == ("resource_ids",):
-            value = "\n".join(f"{r.name}（{r.code}，{r.provider.name}）" for r in resources)
+            value = "\n".join(
+                f"{ar.resource.name}（{ar.resource.code}，{ar.resource.provider.name}）"
+                + (
+                    "：全部已编目字段"
+                    if ar.granted_fields is None
+                    else f"：授权字段 {'、'.join(ar.granted_fields)}"  # R19.1
+                )
+                for ar in links
+            )
         elif fields == ("starts_on", "ends_on"):
             value = f"{agreement.starts_on:%Y-%m-%d} 至 {agreement.ends_on:%Y-%m-%d}"
         elif fields == ("products",):
