@@ -16,7 +16,7 @@ import os
 import re
 import secrets
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from shuyu.core.errors import DomainError
@@ -55,6 +55,7 @@ class QueryResult:
     types: list[str]
     rows: list[list]
     truncated: bool
+    seconds: dict[str, float] = field(default_factory=dict)  # the worker's phases (benchmarks only)
 
 
 def project_parquet(source: Path | Sequence[Path], spec: TableSpec, dest: Path) -> Path:
@@ -106,18 +107,84 @@ def run_sql(
         raise DomainError(
             "R19.1", "查询引用的资源不在本工作区", "the query reads a resource outside this workspace"
         )
+    result, _files = _run_worker(
+        checked.sql, tables=checked.tables, inputs=inputs, limits=limits, max_rows=max_rows, workroot=workroot
+    )
+    return result
+
+
+def run_gate_sql(
+    sql: str,
+    *,
+    tables: frozenset[str],
+    inputs: Mapping[str, Path],
+    keyed_inputs: Mapping[str, Path],
+    prepare: Sequence[tuple[str, str, bool]],
+    unit_checks: Sequence[str],
+    populations: Sequence[tuple[str, Sequence[str]]],
+    limits: jail.Limits,
+    max_rows: int = MAX_RESULT_ROWS,
+    workroot: Path | None = None,
+) -> tuple[QueryResult, dict[str, bytes]]:
+    """Run the gate's statistics statements (gate/rewrite.py, already checked) in the jailed worker.
+
+    `keyed_inputs`: per table, the gate's keyed projection (with `__unit`), used instead of the plain
+    one; the operator's part of the statement sees it without the key. Returns the result and the
+    population files (bytes, untrusted: parsed by `gate.populations` only).
+    """
+    missing = set(keyed_inputs) - set(tables)
+    if missing:
+        raise ValueError("a keyed input for a table the query does not read")
+    return _run_worker(
+        sql,
+        tables=tables,
+        inputs=inputs,
+        limits=limits,
+        max_rows=max_rows,
+        workroot=workroot,
+        extra={
+            "unit_tables": sorted(keyed_inputs),
+            "unit_checks": list(unit_checks),
+            "prepare": [list(p) for p in prepare],
+            "populations": [[name, list(selects)] for name, selects in populations],
+        },
+        keyed_inputs=keyed_inputs,
+    )
+
+
+def _run_worker(
+    sql: str,
+    *,
+    tables: frozenset[str],
+    inputs: Mapping[str, Path],
+    limits: jail.Limits,
+    max_rows: int,
+    workroot: Path | None,
+    extra: Mapping | None = None,
+    keyed_inputs: Mapping[str, Path] | None = None,
+) -> tuple[QueryResult, dict[str, bytes]]:
+    missing = tables - set(inputs)
+    if missing:
+        raise DomainError(
+            "R19.1", "查询引用的资源不在本工作区", "the query reads a resource outside this workspace"
+        )
+    keyed = dict(keyed_inputs or {})
     request = {
-        "sql": checked.sql,
-        "tables": sorted(checked.tables),
+        "sql": sql,
+        "tables": sorted(tables),
         "memory_limit": limits.duckdb_memory,
         "threads": limits.duckdb_threads,
         "max_rows": max_rows,
+        **(extra or {}),
     }
+    files = {f"{name}.parquet": Path(inputs[name]) for name in tables if name not in keyed}
+    files.update({f"{name}.units.parquet": Path(path) for name, path in keyed.items()})
     result = jail.run(
         "duckdb_worker.py",
-        inputs={f"{name}.parquet": Path(inputs[name]) for name in checked.tables},
+        inputs=files,
         job_files={"request.json": json.dumps(request).encode()},
         limits=limits,
+        output_kinds=frozenset({".json", ".parquet"}) if extra else frozenset({".json"}),
         workroot=workroot,
     )
     if result.timed_out:
@@ -137,14 +204,16 @@ def run_sql(
         )
     try:
         payload = json.loads(result.files["result.json"])
-        return QueryResult(
+        query = QueryResult(
             columns=[str(c) for c in payload["columns"]],
             types=[str(t) for t in payload["types"]],
             rows=[list(r) for r in payload["rows"]],
             truncated=bool(payload["truncated"]),
+            seconds={str(k): float(v) for k, v in dict(payload.get("seconds") or {}).items()},
         )
     except (ValueError, KeyError, TypeError):
         raise _refuse_run("malformed", "作业结果格式无效", "the job's result is malformed") from None
+    return query, {name: data for name, data in result.files.items() if name.endswith(".parquet")}
 
 
 def _engine_code(raw: bytes) -> str:

@@ -658,11 +658,17 @@ def check_duckdb_statement(
     table_names: frozenset[str],
     cte_names: frozenset[str] = frozenset(),
     extra_functions: frozenset[str] = frozenset(),
+    con=None,
 ) -> None:
-    """Ask DuckDB's parser (no execution, no data) what it would run, and check that tree too."""
+    """Ask DuckDB's parser (no execution, no data) what it would run, and check that tree too.
+
+    `con`: a connection of the caller's, opened with external access off, to check several statements.
+    """
     import duckdb
 
-    con = duckdb.connect(":memory:", config={"enable_external_access": False})
+    own = con is None
+    if own:
+        con = duckdb.connect(":memory:", config={"enable_external_access": False})
     try:
         statements = con.extract_statements(sql)
         if len(statements) != 1 or statements[0].type != duckdb.StatementType.SELECT:
@@ -671,7 +677,8 @@ def check_duckdb_statement(
     except duckdb.Error:
         raise _refuse("R19.1", "查询无法解析", "the query cannot be parsed") from None
     finally:
-        con.close()
+        if own:
+            con.close()
     tree = json.loads(raw)
     if tree.get("error") or len(tree.get("statements", [])) != 1:
         raise _scope_refusal()

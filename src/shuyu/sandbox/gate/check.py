@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -19,6 +20,7 @@ from pathlib import Path
 from .. import engine, jail
 from ..schema import TableSpec
 from ..sqlpolicy import CheckedQuery, check_sql
+from . import populations as population_store
 from .differencing import Population, ReleaseHistory, check_differencing, check_tracker
 from .rewrite import StatsQuery, build_stats_query
 from .rules import (
@@ -47,6 +49,15 @@ class GateOutcome:
     columns: list[str]
     rows: list[list]
     populations: list[Population] = field(default_factory=list)
+    files: list[Path] = field(default_factory=list)  # population files the populations point into
+
+
+def _population_dir(workroot: Path | None) -> Path:
+    """Where candidate populations go when the caller names no store (tests, benchmarks): host-only."""
+    root = Path(workroot) if workroot is not None else Path(tempfile.gettempdir())
+    folder = root / "shuyu-populations"
+    folder.mkdir(mode=0o700, exist_ok=True)
+    return folder
 
 
 def gate_sql(
@@ -60,13 +71,40 @@ def gate_sql(
     resource_of: Mapping[str, str],
     label: str,
     workroot: Path | None = None,
+    keyed_inputs: Mapping[str, Path] | None = None,
+    population_dir: Path | None = None,
 ) -> GateOutcome:
+    """Gate a checked query. `keyed_inputs`: the gate's keyed projections (`populations.project_units`)
+    made with this `salt`, per table; `population_dir`: the store for this run's population files."""
+    keyed = dict(keyed_inputs or {})
     stats = build_stats_query(
-        checked, salt=salt, top_n=max(2, settings.dominance_n), population_cap=settings.population_cap
+        checked,
+        salt=salt,
+        top_n=max(2, settings.dominance_n),
+        population_cap=settings.population_cap,
+        keyed_tables=frozenset(keyed),
     )
-    run = CheckedQuery(sql=stats.sql, tree=checked.tree, tables=checked.tables, outputs=[])
-    result = engine.run_sql(run, inputs=inputs, limits=limits, workroot=workroot)
-    return evaluate(
+    result, raw = engine.run_gate_sql(
+        stats.sql,
+        tables=checked.tables,
+        inputs=inputs,
+        keyed_inputs={t: keyed[t] for t in stats.unit_tables},
+        prepare=stats.prepare,
+        unit_checks=stats.unit_checks,
+        populations=stats.populations,
+        limits=limits,
+        workroot=workroot,
+    )
+    folder = population_dir if population_dir is not None else _population_dir(workroot)
+    files: dict[str, Path] = {}
+    for name, _selects in stats.populations:
+        if name in raw:
+            path = population_store.save(raw[name], folder)
+            if population_store.readable(path):
+                files[name] = path
+            else:
+                path.unlink(missing_ok=True)
+    outcome = evaluate(
         stats,
         result,
         checked=checked,
@@ -74,7 +112,15 @@ def gate_sql(
         history=history,
         resource_of=resource_of,
         label=label,
+        population_files=files,
     )
+    used = {Path(p.source[0]) for p in outcome.populations if p.source is not None}
+    for path in files.values():
+        if path in used:
+            outcome.files.append(path)
+        else:
+            path.unlink(missing_ok=True)
+    return outcome
 
 
 def _number(value) -> float:
@@ -103,20 +149,28 @@ def evaluate(
     history: ReleaseHistory,
     resource_of: Mapping[str, str],
     label: str,
+    population_files: Mapping[str, Path] | None = None,
 ) -> GateOutcome:
-    """Apply every rule to the recomputed statistics; no I/O."""
+    """Apply every rule to the recomputed statistics; reads population files only to compare them."""
     at = {name: i for i, name in enumerate(result.columns)}
     reasons = check_output_shape(checked.key_rules, sorted(checked.aggregated_outputs), settings)
     cells: list[CellStats] = []
     populations: list[Population] = []
     cell_of: dict[str, int] = {}
     unknown_population = False
+    cap = settings.population_cap
     for r, row in enumerate(result.rows):
         for j, (_alias, _column, table) in enumerate(stats.units):
             resource = resource_of.get(table, table)
             cell_n = int(row[at[f"__s{j}_n"]] or 0)
-            cell_hashes = row[at[f"__s{j}_p"]]
-            cell_population = None if cell_hashes is None else frozenset(int(h) for h in cell_hashes)
+            file = (population_files or {}).get(f"populations{j}.parquet")
+            cell_id = row[at[f"__s{j}_id"]]
+
+            def source(measure: int | None, file=file, cell_id=cell_id):
+                if file is None or cell_id is None:
+                    return None  # not written, refused by the collector or unreadable: unknown
+                return (str(file), stats.pop_id(int(cell_id), measure))
+
             measures = []
             for m in stats.measures:
                 top = row[at[f"__s{j}_k{m.index}"]] or []
@@ -130,20 +184,19 @@ def evaluate(
                         top=tuple(sorted((_number(x) for x in top), reverse=True)),
                     )
                 )
-                hashes = row[at[f"__s{j}_p{m.index}"]]
-                if hashes is not None:
-                    members = frozenset(int(h) for h in hashes)
-                elif n == cell_n and cell_population is not None:
-                    members = cell_population  # same size, and a subset: the same population
-                elif n == 0:
-                    members = frozenset()
-                else:
-                    unknown_population = True  # over the cap: not shipped out of the jail
-                    continue
                 population_label = f"{label}/row{r}/{m.output}/{table}"
+                if n == 0:
+                    population = Population(resource, population_label, frozenset())
+                else:
+                    # a measure's contributors are a subset of the cell's: the same size, the same set
+                    where = source(None) if n == cell_n else source(m.index)
+                    if where is None or n > cap:
+                        unknown_population = True  # over the cap, or not written: not checked here
+                        continue
+                    population = Population(resource, population_label, size=n, source=where)
                 cell_of[population_label] = r
-                populations.append(Population(resource, population_label, members))
-            cells.append(CellStats(r, int(row[at[f"__s{j}_n"]] or 0), tuple(measures)))
+                populations.append(population)
+            cells.append(CellStats(r, cell_n, tuple(measures)))
         if not stats.units:
             cells.append(CellStats(r, None, ()))
     reasons += check_cells(cells, settings)
@@ -226,6 +279,8 @@ def gate_declared_aggregate(
     resource_of: Mapping[str, str],
     label: str,
     workroot: Path | None = None,
+    keyed_inputs: Mapping[str, Path] | None = None,
+    population_dir: Path | None = None,
 ) -> GateOutcome:
     """Gate one file a Python job emitted: only declared aggregates can pass, recomputed outside the jail."""
     try:
@@ -253,6 +308,8 @@ def gate_declared_aggregate(
         resource_of=resource_of,
         label=label,
         workroot=workroot,
+        keyed_inputs=keyed_inputs,
+        population_dir=population_dir,
     )
     if not _same_rows(declaration.get("rows"), outcome.rows):
         outcome.reasons.append(

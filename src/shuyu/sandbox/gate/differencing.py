@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Protocol
 
+from . import populations as store
+from .populations import PopulationSource
 from .rules import Reason, Verdict
 
 MAX_TRACKER_CELLS = 2_000  # past this many overlapping cells the exact check is skipped → review
@@ -30,11 +32,23 @@ MAX_TRACKER_CELLS = 2_000  # past this many overlapping cells the exact check is
 
 @dataclass(frozen=True)
 class Population:
-    """The contributors of one released (or candidate) cell of one resource."""
+    """The contributors of one released (or candidate) cell of one resource.
+
+    Either `members` (in memory: tests, small cells, older releases) or `source`, a (file, pop) in the
+    domain's population store (`populations`), with its `size`; the sets are loaded only when needed.
+    """
 
     resource: str
     label: str  # e.g. "job 12 / row 3 / count" — for reviewers; no data values
-    members: frozenset[int]
+    members: frozenset[int] | None = None
+    size: int = -1
+    source: PopulationSource | None = None
+
+    def __post_init__(self) -> None:
+        if self.members is not None:
+            object.__setattr__(self, "size", len(self.members))
+        elif self.source is None or self.size < 0:
+            raise ValueError("a population needs its members, or a file and a size")
 
 
 class ReleaseHistory(Protocol):
@@ -64,8 +78,13 @@ def check_differencing(
     *,
     cell_of: dict[str, int] | None = None,
 ) -> list[Reason]:
-    """Pairwise: nested populations whose difference is a small group (R19.2)."""
+    """Pairwise: nested populations whose difference is a small group (R19.2).
+
+    Sizes first: a nested difference is exactly ||P| − |Q||, so a pair whose sizes are equal or differ
+    by `threshold` or more cannot isolate a small group and its sets are never loaded.
+    """
     reasons: list[Reason] = []
+    loaded = _Loader()
     by_resource: dict[str, list[Population]] = defaultdict(list)
     for p in new:
         by_resource[p.resource].append(p)
@@ -73,9 +92,9 @@ def check_differencing(
         earlier = list(history.populations(resource))
         for i, c in enumerate(candidates):
             for p in earlier + candidates[:i]:
-                if not 0 < abs(len(c.members) - len(p.members)) < threshold:
+                if not 0 < abs(c.size - p.size) < threshold:
                     continue  # nested or not, the difference could not be a small group
-                small = _nested_difference(c.members, p.members)
+                small = _nested_difference(loaded(c), loaded(p))
                 if small is not None and 0 < small < threshold:
                     reasons.append(
                         Reason(
@@ -92,6 +111,21 @@ def check_differencing(
                     )
                     break
     return reasons
+
+
+class _Loader:
+    """Members of a population, loaded from its file at most once per check."""
+
+    def __init__(self) -> None:
+        self._cache: dict[PopulationSource, frozenset[int]] = {}
+
+    def __call__(self, p: Population) -> frozenset[int]:
+        if p.members is not None:
+            return p.members
+        assert p.source is not None
+        if p.source not in self._cache:
+            self._cache[p.source] = store.load_members(p.source)
+        return self._cache[p.source]
 
 
 def _nested_difference(a: frozenset[int], b: frozenset[int]) -> int | None:
@@ -115,8 +149,7 @@ def check_tracker(
     for p in new:
         by_resource[p.resource].append(p)
     for resource, candidates in by_resource.items():
-        cells = [p.members for p in history.populations(resource)] + [p.members for p in candidates]
-        cells = [c for c in cells if c]
+        cells = [p for p in [*history.populations(resource), *candidates] if p.size > 0]
         if len(cells) > MAX_TRACKER_CELLS:
             reasons.append(
                 Reason(
@@ -128,7 +161,10 @@ def check_tracker(
                 )
             )
             continue
-        small = _disclosed_small_atom(cells, threshold)
+        if all(p.members is not None for p in cells):
+            small = _disclosed_small_atom([p.members for p in cells], threshold)
+        else:
+            small = _small_atom_of(_atoms_in_store(cells), threshold)
         if small is not None:
             reasons.append(
                 Reason(
@@ -145,12 +181,7 @@ def check_tracker(
 
 
 def _disclosed_small_atom(cells: list[frozenset[int]], threshold: int) -> int | None:
-    """Size of a small atom whose size the released counts determine, or None."""
-    cells = list(dict.fromkeys(cells))  # the same population released twice adds no equation
-    if _disjoint(cells):
-        # the atoms are the populations themselves, each determined by its own count: the
-        # threshold rule already judged every one of them
-        return None
+    """Size of a small atom whose size the released counts determine, or None (sets in memory)."""
     signature: dict[int, list[int]] = defaultdict(list)
     for i, members in enumerate(cells):
         for m in members:
@@ -158,32 +189,71 @@ def _disclosed_small_atom(cells: list[frozenset[int]], threshold: int) -> int | 
     atoms: dict[tuple[int, ...], int] = defaultdict(int)
     for sig in signature.values():
         atoms[tuple(sig)] += 1
-    small = [(sig, size) for sig, size in atoms.items() if 0 < size < threshold]
+    return _small_atom_of(dict(atoms), threshold)
+
+
+def _atoms_in_store(cells: list[Population]) -> dict[tuple[int, ...], int]:
+    """The same atoms, counted by DuckDB over the population files (and any sets in memory)."""
+    index: dict[PopulationSource, int] = {}
+    members: list[frozenset[int] | None] = []
+    sources: list[PopulationSource | None] = []
+    of_cell: list[int] = []
+    for p in cells:
+        if p.source is not None and p.members is None:
+            if p.source not in index:  # one file entry read once, however many labels point at it
+                index[p.source] = len(members)
+                members.append(None)
+                sources.append(p.source)
+            of_cell.append(index[p.source])
+        else:
+            of_cell.append(len(members))
+            members.append(p.members)
+            sources.append(None)
+    found = store.atoms(members, sources)
+    holders: dict[int, list[int]] = defaultdict(list)
+    for i, g in enumerate(of_cell):
+        holders[g].append(i)
+    atoms: dict[tuple[int, ...], int] = defaultdict(int)
+    for sig, size in found.items():
+        atoms[tuple(sorted(i for g in sig for i in holders[g]))] += size
+    return dict(atoms)
+
+
+def _small_atom_of(atoms: dict[tuple[int, ...], int], threshold: int) -> int | None:
+    """Given the atoms (signature → size) of the released cells, a small atom whose size is determined.
+
+    Cells with the same population add no equation: identical populations are the cells holding
+    exactly the same atoms, and are merged first. If what is left is disjoint, the atoms are the
+    populations themselves, each determined by its own count: the threshold rule already judged them.
+    """
+    held: dict[int, set[tuple[int, ...]]] = defaultdict(set)
+    for sig in atoms:
+        for i in sig:
+            held[i].add(sig)
+    first: dict[frozenset[tuple[int, ...]], int] = {}
+    same = {i: first.setdefault(frozenset(sigs), i) for i, sigs in sorted(held.items())}
+    merged: dict[tuple[int, ...], int] = defaultdict(int)
+    for sig, size in atoms.items():
+        merged[tuple(sorted({same[i] for i in sig}))] += size
+    if all(len(sig) == 1 for sig in merged):
+        return None
+    small = sorted((size, sig) for sig, size in merged.items() if 0 < size < threshold)  # smallest first
     if not small:
         return None
-    order = list(atoms)
+    order = list(merged)
     index = {sig: j for j, sig in enumerate(order)}
     rows = []
-    for i in range(len(cells)):
+    for i in sorted(set(same.values())):
         row = [Fraction(0)] * len(order)
         for sig in order:
             if i in sig:
                 row[index[sig]] = Fraction(1)
         rows.append(row)
     basis = _rref(rows)
-    for sig, size in small:
+    for size, sig in small:
         if _in_row_space(basis, index[sig], len(order)):
             return size
     return None
-
-
-def _disjoint(cells: list[frozenset[int]]) -> bool:
-    union: set[int] = set()
-    total = 0
-    for members in cells:
-        union |= members
-        total += len(members)
-    return len(union) == total
 
 
 def _rref(rows: list[list[Fraction]]) -> list[tuple[int, list[Fraction]]]:

@@ -10,17 +10,21 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from shuyu.core.errors import DomainError
 from shuyu.sandbox import jail
 from shuyu.sandbox.gate import (
     GateSettings,
     InMemoryReleaseHistory,
+    Population,
     Verdict,
     gate_declared_aggregate,
     gate_sql,
 )
+from shuyu.sandbox.gate.differencing import check_differencing, check_tracker
+from shuyu.sandbox.gate.populations import load_members, project_units
 from shuyu.sandbox.gate.rules import (
     CellStats,
     MeasureStats,
@@ -346,3 +350,142 @@ open("/out/knn.pkl", "wb").write(pickle.dumps({"training_rows": persons.fetchall
     honest = gate_declared_aggregate(run.files["by_region.json"], label="py/agg", **common)
     assert raw.verdict == Verdict.BLOCK and raw.rows == []
     assert honest.verdict == Verdict.PASS and honest.rows == [["A", 20], ["B", 20]]
+
+
+# ---- populations in the domain's store (issue #6): the fast paths must catch what the sets catch -------
+
+
+def _population_file(folder: Path, sets: list[frozenset[int]]) -> Path:
+    """A population file as the jailed worker writes it: rows (pop, member)."""
+    import duckdb
+
+    path = folder / f"pops-{len(list(folder.iterdir()))}.parquet"
+    pairs = [(i, m) for i, members in enumerate(sets) for m in sorted(members)]
+    values = ", ".join(f"({i}::BIGINT, {m}::UBIGINT)" for i, m in pairs or [(0, 0)])
+    con = duckdb.connect(":memory:")
+    con.execute(
+        f"COPY (SELECT * FROM (VALUES {values}) t(pop, member) WHERE {bool(pairs)}) TO '{path}' (FORMAT parquet)"
+    )
+    con.close()
+    return path
+
+
+def _in_store(folder: Path, sets: list[frozenset[int]], resource: str = "R") -> list[Population]:
+    path = _population_file(folder, sets)
+    return [Population(resource, f"p{i}", size=len(s), source=(str(path), i)) for i, s in enumerate(sets)]
+
+
+_members = st.frozensets(st.integers(min_value=0, max_value=2**64 - 1), max_size=40)
+_small = st.frozensets(st.integers(min_value=0, max_value=60), min_size=1, max_size=40)
+
+
+@settings(max_examples=40, deadline=None)
+@given(base=_members, extra=st.frozensets(st.integers(min_value=0, max_value=2**64 - 1), max_size=12),
+       threshold=st.integers(min_value=2, max_value=12))  # fmt: skip
+def test_r19_2_a_nested_difference_below_the_threshold_is_always_caught_from_the_store(
+    tmp_path_factory, base, extra, threshold
+):
+    folder = tmp_path_factory.mktemp("pops")
+    bigger = base | extra
+    history = InMemoryReleaseHistory()
+    history.record(_in_store(folder, [bigger]))
+    new = _in_store(folder, [base])
+    found = check_differencing(new, history, threshold)
+    difference = len(bigger) - len(base)
+    assert bool(found) == (0 < difference < threshold)
+    if found:
+        assert found[0].facts["difference"] == difference
+
+
+def test_r19_2_sizes_far_apart_or_equal_never_load_the_sets():
+    # |P Δ Q| ≥ ||P| − |Q||: a pair whose sizes differ by the threshold or more, or not at all, cannot
+    # isolate a small nested group, so its (here: missing) files are never opened
+    history = InMemoryReleaseHistory()
+    history.record([Population("R", "old", size=1000, source=("/nonexistent/a.parquet", 0))])
+    new = [
+        Population("R", "far", size=1010, source=("/nonexistent/b.parquet", 0)),
+        Population("R", "equal", size=1000, source=("/nonexistent/c.parquet", 0)),
+    ]
+    assert check_differencing(new, history, 10) == []
+    near = [Population("R", "near", size=1009, source=("/nonexistent/d.parquet", 0))]
+    with pytest.raises(Exception):  # noqa: B017, PT011 — close sizes do open the sets
+        check_differencing(near, history, 10)
+
+
+@settings(max_examples=40, deadline=None)
+@given(sets=st.lists(_small, min_size=1, max_size=6), split=st.integers(min_value=0, max_value=6),
+       threshold=st.integers(min_value=2, max_value=8))  # fmt: skip
+def test_r19_2_the_tracker_over_the_store_agrees_with_the_sets(tmp_path_factory, sets, split, threshold):
+    folder = tmp_path_factory.mktemp("pops")
+    memory_history = InMemoryReleaseHistory()
+    memory_history.record([Population("R", f"h{i}", s) for i, s in enumerate(sets[:split])])
+    store_history = InMemoryReleaseHistory()
+    store_history.record(_in_store(folder, sets[:split]) if sets[:split] else [])
+    memory_new = [Population("R", f"n{i}", s) for i, s in enumerate(sets[split:])]
+    store_new = _in_store(folder, sets[split:]) if sets[split:] else []
+    expected = check_tracker(memory_new, memory_history, threshold)
+    assert [r.facts for r in check_tracker(store_new, store_history, threshold)] == [
+        r.facts for r in expected
+    ]
+
+
+def test_r19_2_the_tracker_over_the_store_finds_the_intersection(tmp_path):
+    a, old = frozenset(range(15)), frozenset(range(14, 31))
+    history = InMemoryReleaseHistory()
+    history.record(_in_store(tmp_path, [a, old]))
+    found = check_tracker(_in_store(tmp_path, [a | old]), history, 10)
+    assert [r.facts["group"] for r in found] == [1]  # |A ∧ OLD| = |A| + |OLD| − |A ∨ OLD|
+
+
+@requires_jail
+def test_r19_2_the_keyed_projection_gives_the_same_verdicts_and_a_wrong_key_fails(table, jail_root):
+    rows = [person(i, region="AB"[i % 3 == 0], income=i % 7) for i in range(40)]
+    rows += [person(i, region="C") for i in range(3)]  # three of the same people again, in C
+    path = table.make(rows)
+    keyed = path.with_name("persons.units.parquet")
+    project_units(path, PERSONS, SALT, keyed)
+    os.chmod(keyed, 0o644)
+    sql = "select region, count(*) n, sum(income) s from persons group by region order by region"
+    common = dict(
+        inputs={"persons": path},
+        limits=jail.Limits(wall_seconds=30, duckdb_memory="128MB", duckdb_threads=1),
+        settings=GateSettings(),
+        history=InMemoryReleaseHistory(),
+        resource_of={"persons": "R-PERSONS"},
+        label="k",
+        workroot=jail_root,
+    )
+    inline = gate_sql(check_sql(sql, TABLES), salt=SALT, **common)
+    fast = gate_sql(check_sql(sql, TABLES), salt=SALT, keyed_inputs={"persons": keyed}, **common)
+    assert fast.rows == inline.rows and fast.verdict == inline.verdict == Verdict.BLOCK
+    assert [(r.code, r.cell, r.measure, r.facts) for r in fast.reasons] == [
+        (r.code, r.cell, r.measure, r.facts) for r in inline.reasons
+    ]
+    assert [p.size for p in fast.populations] == [p.size for p in inline.populations]
+    assert [load_members(p.source) for p in fast.populations] == [
+        load_members(p.source) for p in inline.populations
+    ]
+    with pytest.raises(DomainError):  # made with another operator's key: the run fails, nothing is judged
+        gate_sql(check_sql(sql, TABLES), salt="0f" * 16, keyed_inputs={"persons": keyed}, **common)
+
+
+@requires_jail
+def test_r19_2_unreadable_population_files_are_unknown_and_go_to_review(table, jail_root):
+    rows = [person(i, region="A") for i in range(300)]  # 300 random 64-bit keys: well over 1 kB
+    outcome = table(rows, "select count(*) n from persons", GateSettings())
+    assert outcome.verdict == Verdict.PASS and outcome.files
+    assert outcome.files[0].stat().st_size > 2048
+    small = jail.Limits(wall_seconds=30, duckdb_memory="128MB", duckdb_threads=1, file_bytes=1024)
+    starved = gate_sql(
+        check_sql("select count(*) n from persons", TABLES),
+        inputs={"persons": table.make(rows)},
+        limits=small,  # the population file cannot be written: its populations are unknown
+        settings=GateSettings(),
+        history=InMemoryReleaseHistory(),
+        salt=SALT,
+        resource_of={"persons": "R-PERSONS"},
+        label="s",
+        workroot=jail_root,
+    )
+    assert starved.verdict == Verdict.REVIEW
+    assert {r.code for r in starved.reasons} == {"differencing_unchecked"}

@@ -173,7 +173,9 @@ def test_r19_1_any_text_is_refused_or_checked_never_crashes(sql):
         checked = check_sql(sql, TABLES)
     except DomainError as err:
         assert err.requirement in {"R19.1", "R19.2", "R04.1"}
-        if len(sql.strip()) > 3:
+        # short texts can occur inside our own fixed wording ("quer" in "query"); literal echoes of longer
+        # input are what must never happen (test_r04_1_refusal_never_echoes_literal_values covers canaries)
+        if len(sql.strip()) > 12:
             assert sql.strip() not in err.zh + err.en
     else:
         assert checked.sql.upper().startswith(("SELECT", "WITH"))
