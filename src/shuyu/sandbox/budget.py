@@ -28,7 +28,8 @@ from . import dp, engine, jail, selectors
 from .gate import GateOutcome, Reason, Verdict
 from .models import DpBudget, DpRelease, Job, JobKind, Output, Workspace
 
-TOLERANCE = 1e-9  # relative: float sums of ε
+TOLERANCE = 1e-9  # relative: float sums of ε and δ
+DELTA_SLACK = 1e-18  # absolute, for float sums of δ (every release's δ is at least ~1e-300, in practice ≫)
 
 
 def _resources_of(agreement: Agreement) -> set[str]:
@@ -139,7 +140,10 @@ def workspace_budgets(actor: Actor, *, workspace_id: int) -> list[BudgetLine]:
 
 def affords(*, epsilon: float, delta: float, epsilon_remaining: float, delta_remaining: float) -> bool:
     """The one test of "the remaining budget pays for this release" (R18.2), for estimates and charges."""
-    return epsilon <= epsilon_remaining * (1 + TOLERANCE) + 1e-12 and delta <= delta_remaining
+    return (
+        epsilon <= epsilon_remaining * (1 + TOLERANCE) + 1e-12
+        and delta <= delta_remaining * (1 + TOLERANCE) + DELTA_SLACK
+    )
 
 
 @dataclass(frozen=True)
@@ -170,6 +174,7 @@ class Estimate:
             "epsilon_remaining": self.epsilon_remaining,
             "delta_remaining": self.delta_remaining,
             "epsilon_remaining_after": max(0.0, self.epsilon_remaining - self.plan.epsilon),
+            "delta_remaining_after": max(0.0, self.delta_remaining - self.plan.delta),
             "affordable": self.affordable,
         }
 
@@ -188,14 +193,26 @@ def _estimate(ws: Workspace, spec: dict) -> Estimate:
     )
 
 
+def _cost_text(epsilon: float, delta: float, epsilon_remaining: float, delta_remaining: float):
+    """ "本次需 … 剩余 …" in both languages; δ is named when the release spends δ."""
+    cost, left = f"ε={epsilon:g}", f"ε={epsilon_remaining:g}"
+    if delta > 0:
+        cost, left = f"{cost}、δ={delta:g}", f"{left}、δ={delta_remaining:g}"
+    return cost, left, cost.replace("、", ", "), left.replace("、", ", ")
+
+
 def _over_budget(est: Estimate) -> DomainError:
+    zh_cost, zh_left, en_cost, en_left = _cost_text(
+        est.plan.epsilon, est.plan.delta, est.epsilon_remaining, est.delta_remaining
+    )
     return DomainError(
         "R18.2",
-        f"隐私预算不足：本次需 ε={est.plan.epsilon:g}，剩余 ε={est.epsilon_remaining:g}",
-        f"over the privacy budget: this release costs ε={est.plan.epsilon:g}, "
-        f"ε={est.epsilon_remaining:g} remains",
+        f"隐私预算不足：本次需 {zh_cost}，剩余 {zh_left}",
+        f"over the privacy budget: this release costs {en_cost}, {en_left} remains",
         epsilon_cost=est.plan.epsilon,
         epsilon_remaining=est.epsilon_remaining,
+        delta_cost=est.plan.delta,
+        delta_remaining=est.delta_remaining,
         resource=est.resource,
     )
 
@@ -240,10 +257,7 @@ def gate_dp(job: Job, ws: Workspace, limits: jail.Limits) -> GateOutcome:
         dp.aggregate_sql(query),
         table=query.table,
         cells=query.cells,
-        parts=[
-            {"name": p.name, "sensitivity": p.sensitivity, "scale": p.scale, "epsilon": p.epsilon}
-            for p in plan.parts
-        ],
+        parts=[p.as_dict() for p in plan.parts],
         inputs=inputs,
         limits=limits,
     )
@@ -296,14 +310,16 @@ def charge(job: Job, outcome: GateOutcome) -> Charge:
         DpBudget.objects.select_for_update().filter(agreement_id=ws.agreement_id, resource=resource).first()
     )
     remaining = budget.epsilon_remaining if budget else 0.0
+    delta_remaining = budget.delta_remaining if budget else 0.0
     epsilon, delta = float(facts["epsilon"]), float(facts["delta"])
     if budget is None or not affords(
-        epsilon=epsilon, delta=delta, epsilon_remaining=remaining, delta_remaining=budget.delta_remaining
+        epsilon=epsilon, delta=delta, epsilon_remaining=remaining, delta_remaining=delta_remaining
     ):
+        zh_cost, zh_left, en_cost, en_left = _cost_text(epsilon, delta, remaining, delta_remaining)
         raise DomainError(
             "R18.2",
-            f"隐私预算不足：本次需 ε={epsilon:g}，剩余 ε={remaining:g}；未发布，未扣减",
-            f"over the privacy budget: this release costs ε={epsilon:g}, ε={remaining:g} remains; "
+            f"隐私预算不足：本次需 {zh_cost}，剩余 {zh_left}；未发布，未扣减",
+            f"over the privacy budget: this release costs {en_cost}, {en_left} remains; "
             "nothing was released or spent",
             code="over_budget",
         )
@@ -312,7 +328,7 @@ def charge(job: Job, outcome: GateOutcome) -> Charge:
     spent = DpBudget.objects.filter(
         pk=budget.pk,
         epsilon_spent__lte=F("epsilon_total") * (1 + TOLERANCE) + 1e-12 - epsilon,
-        delta_spent__lte=F("delta_total") - delta,
+        delta_spent__lte=F("delta_total") * (1 + TOLERANCE) + DELTA_SLACK - delta,
     ).update(epsilon_spent=F("epsilon_spent") + epsilon, delta_spent=F("delta_spent") + delta)
     if spent != 1:
         raise DomainError(

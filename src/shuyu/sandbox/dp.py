@@ -10,13 +10,17 @@ Pure (no ORM, clock or settings). A DP query is *declared*, never free SQL:
   "auto") is refused: it makes the sensitivity, and so the noise, depend on one person's value;
 - the contribution bound k: each disclosure unit (person, enterprise) contributes at most k rows; the
   SQL enforces it by truncation before aggregation;
-- ε for the release (δ = 0: the mechanisms are pure Laplace).
+- the mechanism and its privacy parameters: `laplace` (the default; discrete Laplace, pure ε, δ = 0) or
+  `gaussian` (discrete Gaussian, (ε, δ) with 0 < δ < 1e-5, converted from zCDP by OpenDP's combinators).
 
-The measurement is built once with a fixed noise scale (scale = sensitivity / ε) and checked with its
-privacy map (`map(d_in) ≤ ε`), on the host for the estimate and again inside the jail before it runs;
-searching the scale per release (OpenDP's Context API) is several times slower. Sums are computed in
-integers at the declared precision and noised with OpenDP's discrete Laplace, so floating-point rounding
-of a float sum cannot be used against the mechanism.
+The measurement is built once with a fixed noise scale and checked with its privacy map, on the host for
+the estimate and again inside the jail before it runs; searching the scale per release (OpenDP's Context
+API) is several times slower. Laplace: scale = sensitivity / ε, `map(d_in) ≤ ε`. Gaussian: the scale
+comes in closed form from the classic zCDP → (ε, δ) conversion ε = ρ + 2·sqrt(ρ·ln(1/δ)) (so
+ρ = (sqrt(ln(1/δ) + ε) − sqrt(ln(1/δ)))², σ = Δ₂ / sqrt(2ρ)), and OpenDP's own, tighter conversion
+(`make_zCDP_to_approxDP` then `make_fix_delta`) must map it to (ε', δ) with ε' ≤ ε; the budget is charged
+ε', not ε. Sums are computed in integers at the declared precision and noised with OpenDP's discrete
+mechanisms, so floating-point rounding of a float sum cannot be used against the mechanism.
 """
 
 from __future__ import annotations
@@ -35,7 +39,14 @@ MAX_CELLS = 10_000
 MAX_CONTRIBUTIONS = 100
 MAX_PRECISION = 4
 MAX_EPSILON = 10.0
-MECHANISM = "discrete_laplace"
+# The declared mechanism → the OpenDP mechanism recorded with the release. Laplace is the default.
+MECHANISMS = {"laplace": "discrete_laplace", "gaussian": "discrete_gaussian"}
+MECHANISM = MECHANISMS["laplace"]
+# R18.2 rule for δ: one release may spend 0 < δ < MAX_DELTA, and never more than the remaining δ of the
+# budget the agency set (0 unless set, so a Gaussian release needs an explicit δ budget). δ bounds the
+# probability that the ε guarantee fails; 1e-5 is below 1/n for any resource of more than 100,000
+# disclosure units, and the agency sets a lower δ total for smaller resources.
+MAX_DELTA = 1e-5
 
 
 def _refuse(zh: str, en: str, **ctx) -> DomainError:
@@ -66,6 +77,8 @@ class DpQuery:
     epsilon: float
     precision: int
     unit: str
+    mechanism: str = "laplace"  # a key of MECHANISMS
+    delta: float = 0.0
 
     @property
     def key_columns(self) -> tuple[str, ...]:
@@ -76,9 +89,14 @@ class DpQuery:
         return list(itertools.product(*self.keys))
 
     def canonical(self) -> str:
-        """The job's code: the declaration as canonical JSON (its hash is the job's code hash)."""
+        """The job's code: the declaration as canonical JSON (its hash is the job's code hash).
+
+        The mechanism and δ appear only for Gaussian releases, so a Laplace declaration keeps its code.
+        """
+        gaussian = {"mechanism": self.mechanism, "delta": self.delta} if self.mechanism != "laplace" else {}
         return json.dumps(
             {
+                **gaussian,
                 "table": self.table,
                 "statistic": self.statistic,
                 "measure": self.measure,
@@ -99,7 +117,7 @@ def parse_query(spec: dict, tables: list[TableSpec]) -> DpQuery:
     if not isinstance(spec, dict):
         raise _refuse("差分隐私查询声明须为对象", "the DP declaration must be an object")
     allowed = {"table", "statistic", "measure", "group_by", "keys", "bounds", "contributions", "epsilon"}
-    allowed |= {"precision"}
+    allowed |= {"precision", "mechanism", "delta"}
     unknown = set(spec) - allowed
     if unknown:
         raise _refuse(
@@ -190,6 +208,7 @@ def parse_query(spec: dict, tables: list[TableSpec]) -> DpQuery:
     epsilon = _number(spec.get("epsilon"), "ε")
     if not 0 < epsilon <= MAX_EPSILON:
         raise _refuse("单次发布的 ε 须在 (0, 10] 之内", "ε of one release must be in (0, 10]")
+    mechanism, delta = _mechanism(spec)
     precision = spec.get("precision", 2)
     if isinstance(precision, bool) or not isinstance(precision, int) or not 0 <= precision <= MAX_PRECISION:
         raise _refuse("精度须为0到4位小数", "precision must be 0 to 4 decimals")
@@ -206,7 +225,35 @@ def parse_query(spec: dict, tables: list[TableSpec]) -> DpQuery:
         epsilon=epsilon,
         precision=precision if bounds else 0,
         unit=table.unit,
+        mechanism=mechanism,
+        delta=delta,
     )
+
+
+def _mechanism(spec: dict) -> tuple[str, float]:
+    """The declared mechanism and its δ: Laplace takes none (δ = 0); Gaussian needs 0 < δ < MAX_DELTA."""
+    mechanism = spec.get("mechanism", "laplace")
+    if mechanism is None:
+        mechanism = "laplace"
+    if not isinstance(mechanism, str) or mechanism not in MECHANISMS:
+        raise _refuse(
+            "机制须为 laplace 或 gaussian",
+            "the mechanism must be laplace or gaussian",
+            mechanism=str(mechanism)[:40],
+        )
+    raw = spec.get("delta")
+    if mechanism == "laplace":
+        if raw is not None and (isinstance(raw, bool) or raw != 0):
+            raise _refuse("拉普拉斯机制为纯 ε，δ 须为 0", "the Laplace mechanism is pure ε: δ must be 0")
+        return mechanism, 0.0
+    delta = _number(raw, "δ")
+    if not 0 < delta < MAX_DELTA:
+        raise _refuse(
+            f"高斯机制单次发布的 δ 须在 (0, {MAX_DELTA:g}) 之内",
+            f"δ of one Gaussian release must be in (0, {MAX_DELTA:g})",
+            limit=MAX_DELTA,
+        )
+    return mechanism, delta
 
 
 # --- the SQL run inside the jail ------------------------------------------------------------------------
@@ -225,8 +272,11 @@ def aggregate_sql(q: DpQuery) -> str:
     keys = [f'CAST("{c}" AS VARCHAR)' for c in q.key_columns]
     key_alias = [f"k{i}" for i in range(len(keys))]
     select_keys = "".join(f"{e} AS {a}, " for e, a in zip(keys, key_alias, strict=True))
+    # A semi-join on the declared list (`IN (SELECT unnest([...]))`), not an IN-list of literals: with
+    # 10,000 declared keys DuckDB's hash semi-join is ~10× faster than the literal list.
     where = " AND ".join(
-        f"{e} IN ({', '.join(_literal(v) for v in values)})" for e, values in zip(keys, q.keys, strict=True)
+        f"{e} IN (SELECT unnest([{', '.join(_literal(v) for v in values)}]))"
+        for e, values in zip(keys, q.keys, strict=True)
     )
     if q.bounds:
         lo, hi = q.bounds
@@ -253,12 +303,29 @@ def aggregate_sql(q: DpQuery) -> str:
 
 @dataclass(frozen=True)
 class Part:
-    """One noised vector: "count" or "sum", its L1 sensitivity (integer units) and its noise scale."""
+    """One noised vector: "count" or "sum", its sensitivity (integer units) and its noise scale.
+
+    The sensitivity is the L1 bound for Laplace and the L2 bound for Gaussian (the same number: one
+    unit's k rows may all fall in one cell, so L2 = L1 in the worst case).
+    """
 
     name: str
     sensitivity: int
     scale: float
     epsilon: float  # from the privacy map of the measurement built with `scale`
+    delta: float = 0.0  # likewise (Gaussian only)
+    mechanism: str = MECHANISM
+
+    def as_dict(self) -> dict:
+        """What the jailed worker needs to rebuild and re-check the measurement (and what is recorded)."""
+        return {
+            "name": self.name,
+            "mechanism": self.mechanism,
+            "sensitivity": self.sensitivity,
+            "scale": self.scale,
+            "epsilon": self.epsilon,
+            "delta": self.delta,
+        }
 
 
 @dataclass(frozen=True)
@@ -273,10 +340,7 @@ class Plan:
             "mechanism": self.mechanism,
             "epsilon": self.epsilon,
             "delta": self.delta,
-            "parts": [
-                {"name": p.name, "sensitivity": p.sensitivity, "scale": p.scale, "epsilon": p.epsilon}
-                for p in self.parts
-            ],
+            "parts": [p.as_dict() for p in self.parts],
         }
 
 
@@ -290,11 +354,36 @@ def opendp():
     return dp
 
 
-def measurement(dp, scale: float):
-    """Discrete Laplace over a vector of 64-bit integers, built once with a fixed scale."""
-    return dp.m.make_laplace(
-        dp.vector_domain(dp.atom_domain(T="i64")), dp.l1_distance(T="i64"), scale=float(scale)
-    )
+def measurement(dp, scale: float, mechanism: str = MECHANISM, delta: float = 0.0):
+    """The noise over a vector of 64-bit integers, built once with a fixed scale.
+
+    discrete_laplace: L1 sensitivity in, ε out. discrete_gaussian: L2 sensitivity in, ρ-zCDP converted
+    to approximate DP by OpenDP and fixed at `delta`, so the map gives (ε, δ). The jailed worker carries
+    the same construction (`jailed/dp_worker.py`); the tests hold the two together.
+    """
+    space = dp.vector_domain(dp.atom_domain(T="i64"))
+    if mechanism == MECHANISMS["gaussian"]:
+        zcdp = dp.m.make_gaussian(space, dp.l2_distance(T="i64"), scale=float(scale))
+        return dp.c.make_fix_delta(dp.c.make_zCDP_to_approxDP(zcdp), float(delta))
+    return dp.m.make_laplace(space, dp.l1_distance(T="i64"), scale=float(scale))
+
+
+def gaussian_scale(sensitivity: int, epsilon: float, delta: float) -> float:
+    """σ in closed form from the classic conversion ε = ρ + 2·sqrt(ρ·ln(1/δ)), ρ = Δ²/(2σ²).
+
+    No search: OpenDP's conversion is tighter than this one, so its map of σ gives ε' ≤ ε (checked).
+    """
+    log = math.log(1 / delta)
+    rho = (math.sqrt(log + epsilon) - math.sqrt(log)) ** 2
+    return sensitivity / math.sqrt(2 * rho)
+
+
+def spent(meas, sensitivity: int) -> tuple[float, float]:
+    """(ε, δ) from the privacy map; pure-DP maps give ε alone."""
+    out = meas.map(int(sensitivity))
+    if isinstance(out, tuple):
+        return float(out[0]), float(out[1])
+    return float(out), 0.0
 
 
 def plan(q: DpQuery) -> Plan:
@@ -307,20 +396,29 @@ def plan(q: DpQuery) -> Plan:
     if q.bounds:
         bound = max(abs(q.bounds[0]), abs(q.bounds[1]))
         wanted.append(("sum", max(1, math.ceil(k * bound * 10**q.precision))))
-    share = q.epsilon / len(wanted)
+    # A mean splits (ε, δ) evenly between its count and its sum (basic composition).
+    share, delta_share = q.epsilon / len(wanted), q.delta / len(wanted)
+    mechanism = MECHANISMS[q.mechanism]
     parts = []
     for name, sensitivity in wanted:
-        scale = sensitivity / share
-        spent = float(measurement(dp, scale).map(sensitivity))
-        if spent > share * (1 + 1e-9):
-            raise _refuse("隐私损失核验未通过", "the privacy map exceeds the declared ε")
-        parts.append(Part(name, sensitivity, scale, spent))
+        if q.mechanism == "gaussian":
+            scale = gaussian_scale(sensitivity, share, delta_share)
+        else:
+            scale = sensitivity / share
+        eps, delta = spent(measurement(dp, scale, mechanism, delta_share), sensitivity)
+        if eps > share * (1 + 1e-9) or delta > delta_share * (1 + 1e-9):
+            raise _refuse("隐私损失核验未通过", "the privacy map exceeds the declared (ε, δ)")
+        parts.append(Part(name, sensitivity, scale, eps, delta, mechanism))
     if q.statistic == "sum":
         parts = [p for p in parts if p.name == "sum"]  # a sum releases no count
     elif q.statistic in ("count", "histogram"):
         parts = [p for p in parts if p.name == "count"]
-    total = sum(p.epsilon for p in parts)
-    return Plan(tuple(parts), epsilon=total, delta=0.0)
+    return Plan(
+        tuple(parts),
+        epsilon=sum(p.epsilon for p in parts),
+        delta=sum(p.delta for p in parts),
+        mechanism=mechanism,
+    )
 
 
 def release_rows(q: DpQuery, noisy: dict[str, list[int]]) -> tuple[list[str], list[list]]:

@@ -128,6 +128,19 @@ def test_r18_2_only_the_agency_sets_a_budget_never_below_spent(world):
     assert entry["epsilon_total"] == 1.0
 
 
+@pytest.mark.parametrize("field", ["epsilon_spent", "delta_spent"])
+def test_r18_2_the_database_itself_refuses_an_overspent_budget(world, field):
+    from django.db import IntegrityError, transaction
+
+    b = budget.set_budget(
+        world.agency, agreement_id=world.agreement.pk, resource="R-PEOPLE", epsilon=1.0, delta=1e-6
+    )
+    with pytest.raises(IntegrityError), transaction.atomic():  # whatever path a bug might take
+        DpBudget.objects.filter(pk=b.pk).update(**{field: 2.0})
+    b.refresh_from_db()
+    assert b.epsilon_spent == 0 and b.delta_spent == 0
+
+
 def test_r18_2_without_a_budget_nothing_is_released(world, workspace):
     est = budget.estimate(world.operator, workspace_id=workspace.pk, spec=count_spec())
     assert est.epsilon_remaining == 0 and not est.affordable
@@ -352,3 +365,196 @@ def test_r18_2_a_dp_mean_releases_only_the_declared_cells_within_the_bounds(worl
     assert [r[0] for r in rows] == DISTRICTS[:2]  # the third district is not declared: not released
     assert all(0 <= r[1] <= 500 for r in rows)  # post-processed into the declared bounds
     assert_no_canary(str(rows))
+
+
+# --- the Gaussian mechanism (δ > 0) ----------------------------------------------------------------------
+
+
+def gaussian_spec(epsilon=0.1, delta=1e-7, **extra):
+    return count_spec(epsilon=epsilon, mechanism="gaussian", delta=delta, **extra)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    epsilon=st.floats(min_value=0.01, max_value=10),
+    delta_exponent=st.floats(min_value=-15, max_value=-5.0001),
+    k=st.integers(min_value=1, max_value=100),
+    upper=st.floats(min_value=0.01, max_value=1e6),
+    statistic=st.sampled_from(["count", "sum", "mean", "histogram"]),
+)
+def test_r18_2_the_gaussian_privacy_map_of_the_fixed_scale_never_exceeds_the_declared_epsilon_delta(
+    epsilon, delta_exponent, k, upper, statistic
+):
+    delta = 10**delta_exponent
+    spec = {
+        "table": "persons",
+        "statistic": statistic,
+        "epsilon": epsilon,
+        "contributions": k,
+        "mechanism": "gaussian",
+        "delta": delta,
+    }
+    if statistic in ("sum", "mean"):
+        spec |= {"measure": "income", "bounds": [-upper / 2, upper]}
+    if statistic == "histogram":
+        spec |= {"measure": "sector"}
+    plan = dp.plan(dp.parse_query(spec, [PERSONS]))
+    assert plan.mechanism == "discrete_gaussian"
+    assert 0 < plan.epsilon <= epsilon * (1 + 1e-9)
+    assert 0 < plan.delta <= delta * (1 + 1e-9)
+    opendp = dp.opendp()
+    for part in plan.parts:  # rebuilt from the recorded scale, OpenDP's own map stays within the part
+        assert part.sensitivity >= k
+        meas = dp.measurement(opendp, part.scale, part.mechanism, part.delta)
+        assert meas.output_measure == opendp.approximate(opendp.max_divergence())
+        eps, dlt = meas.map(part.sensitivity)
+        assert eps <= part.epsilon * (1 + 1e-9) and dlt <= part.delta * (1 + 1e-9)
+        # the scale is the closed form of the declared (ε, δ) share, fixed once, never searched
+        assert part.scale == pytest.approx(dp.gaussian_scale(part.sensitivity, *_share(plan, spec)))
+
+
+def _share(plan, spec):
+    n = len(plan.parts)
+    return spec["epsilon"] / n, spec["delta"] / n
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {"mechanism": "exponential"},
+        {"mechanism": 1},
+        {"mechanism": "gaussian"},  # no δ
+        {"mechanism": "gaussian", "delta": 0},
+        {"mechanism": "gaussian", "delta": 1e-5},  # R18.2 rule: δ < 1e-5
+        {"mechanism": "gaussian", "delta": 0.5},
+        {"mechanism": "gaussian", "delta": "auto"},
+        {"mechanism": "gaussian", "delta": float("nan")},
+        {"mechanism": "laplace", "delta": 1e-7},  # Laplace is pure ε
+        {"delta": 1e-7},
+    ],
+)
+def test_r18_2_unknown_mechanisms_and_bad_deltas_are_refused(extra):
+    spec = {"table": "persons", "statistic": "count", "epsilon": 1.0, **extra}
+    with pytest.raises(DomainError) as err:
+        dp.parse_query(spec, [PERSONS])
+    assert err.value.requirement == "R18.2"
+
+
+def test_r18_2_the_mechanism_is_part_of_the_job_code_only_when_gaussian():
+    laplace = dp.parse_query({"table": "persons", "statistic": "count", "epsilon": 1.0}, [PERSONS])
+    assert "mechanism" not in laplace.canonical() and "delta" not in laplace.canonical()
+    assert dp.parse_query(json.loads(laplace.canonical()), [PERSONS]) == laplace
+    spec = {"table": "persons", "statistic": "count", "epsilon": 1.0, "mechanism": "gaussian", "delta": 1e-8}
+    gaussian = dp.parse_query(spec, [PERSONS])
+    assert json.loads(gaussian.canonical())["mechanism"] == "gaussian"
+    assert dp.parse_query(json.loads(gaussian.canonical()), [PERSONS]) == gaussian
+    assert dp.plan(laplace).delta == 0 and dp.plan(laplace).mechanism == "discrete_laplace"
+
+
+def test_r18_2_a_gaussian_release_over_the_delta_budget_is_refused(world, workspace):
+    # ε is plentiful, δ is not: the refusal names δ, nothing is queued
+    budget.set_budget(
+        world.agency, agreement_id=world.agreement.pk, resource="R-PEOPLE", epsilon=5.0, delta=5e-7
+    )
+    est = budget.estimate(world.operator, workspace_id=workspace.pk, spec=gaussian_spec(delta=1e-6))
+    assert not est.affordable and est.as_dict()["delta"] == pytest.approx(1e-6)
+    with pytest.raises(DomainError) as err:
+        budget.submit_dp_job(world.operator, workspace_id=workspace.pk, spec=gaussian_spec(delta=1e-6))
+    assert err.value.requirement == "R18.2" and "δ=5e-07" in err.value.en and "δ=5e-07" in err.value.zh
+    assert not Job.objects.filter(status=JobStatus.QUEUED).exists()
+    # the agency's default δ budget is 0: a Gaussian release needs an explicit δ budget
+    budget.set_budget(world.agency, agreement_id=world.agreement.pk, resource="R-PEOPLE", epsilon=5.0)
+    assert not budget.estimate(world.operator, workspace_id=workspace.pk, spec=gaussian_spec()).affordable
+    assert budget.estimate(world.operator, workspace_id=workspace.pk, spec=count_spec()).affordable
+
+
+@requires_jail
+def test_r18_2_a_gaussian_count_is_noised_within_bounds_and_delta_is_charged(world, workspace, fast_limits):
+    budget.set_budget(
+        world.agency, agreement_id=world.agreement.pk, resource="R-PEOPLE", epsilon=1.0, delta=1.5e-7
+    )
+    spec = gaussian_spec(epsilon=0.1, delta=1e-7)
+    est = budget.estimate(world.operator, workspace_id=workspace.pk, spec=spec)
+    scale = est.plan.parts[0].scale
+    assert scale > 50  # σ ≈ 56.8: P(no noise in all three cells) < 1e-6
+    assert est.as_dict()["delta_remaining_after"] == pytest.approx(5e-8)
+    job = budget.submit_dp_job(world.operator, workspace_id=workspace.pk, spec=spec)
+    services.run_pending(limits=fast_limits)
+    job.refresh_from_db()
+    assert job.status == JobStatus.RELEASED, job.error_code
+    table = services.download_released_output(world.operator, output_id=job.outputs.get().pk)
+    values = [row[1] for row in table.rows]
+    assert [row[0] for row in table.rows] == DISTRICTS
+    assert values != [80, 80, 80] and all(isinstance(v, int) for v in values)
+    assert all(abs(v - 80) < 10 * scale for v in values)  # Gaussian tail: P(|noise| ≥ 10σ) ≈ 1.5e-23
+    b = DpBudget.objects.get()
+    assert b.delta_spent == pytest.approx(1e-7) and b.epsilon_spent <= 0.1 * (1 + 1e-9)
+    release = DpRelease.objects.get()
+    assert release.delta == pytest.approx(1e-7)
+    assert release.parameters["mechanism"] == "discrete_gaussian"
+    assert release.parameters["parts"][0]["scale"] == pytest.approx(scale)
+    entry = json.loads(LedgerEntry.objects.get(action="sandbox.dp.released").payload)
+    assert entry["mechanism"] == "discrete_gaussian" and entry["delta"] == pytest.approx(1e-7)
+
+    # a second release fits in ε but not in δ: refused at submission, nothing spent
+    with pytest.raises(DomainError) as err:
+        budget.submit_dp_job(world.operator, workspace_id=workspace.pk, spec=spec)
+    assert err.value.requirement == "R18.2" and "δ" in err.value.en
+    assert DpBudget.objects.get().delta_spent == pytest.approx(1e-7)
+    assert_no_canary(str(table.rows), err.value.zh, err.value.en)
+
+
+@requires_jail
+def test_r18_2_two_gaussian_releases_racing_for_the_last_delta_cannot_overspend(
+    world, workspace, fast_limits
+):
+    budget.set_budget(
+        world.agency, agreement_id=world.agreement.pk, resource="R-PEOPLE", epsilon=5.0, delta=1.5e-6
+    )
+    spec = sum_spec([0, 500], epsilon=0.5) | {"mechanism": "gaussian", "delta": 1e-6}
+    first = budget.submit_dp_job(world.operator, workspace_id=workspace.pk, spec=spec)
+    second = budget.submit_dp_job(world.colleague, workspace_id=workspace.pk, spec=spec)
+    services.run_pending(limits=fast_limits)
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.status == JobStatus.RELEASED, first.error_code
+    assert second.status == JobStatus.FAILED and second.error_code == "over_budget"
+    b = DpBudget.objects.get()
+    assert b.delta_spent == pytest.approx(1e-6) and b.delta_spent <= b.delta_total
+    assert DpRelease.objects.count() == 1
+
+
+def test_r18_2_api_and_cli_accept_the_gaussian_mechanism(world, workspace, client, bearer, admin, tmp_path):
+    from typer.testing import CliRunner
+
+    from shuyu.cli.main import app
+    from shuyu.orgs import tokens
+
+    r = client.put(
+        f"/api/sandbox/agreements/{world.agreement.pk}/dp-budget/R-PEOPLE",
+        {"epsilon": 1.0, "delta": 1e-6},
+        content_type="application/json",
+        headers=bearer(world.agency),
+    )
+    assert r.status_code == 200 and r.json()["delta_total"] == pytest.approx(1e-6), r.content
+    url, op = f"/api/sandbox/workspaces/{workspace.pk}/dp/estimate", bearer(world.operator)
+    r = client.post(url, gaussian_spec(delta=4e-7), content_type="application/json", headers=op)
+    assert r.status_code == 200, r.content
+    body = r.json()
+    assert body["mechanism"] == "discrete_gaussian" and body["delta"] == pytest.approx(4e-7)
+    assert body["delta_remaining_after"] == pytest.approx(6e-7) and body["affordable"]
+    assert body["parts"][0]["delta"] == pytest.approx(4e-7)
+    r = client.post(url, count_spec(mechanism="exponential"), content_type="application/json", headers=op)
+    assert r.status_code == 422 and r.json()["code"] == "R18.2", r.content
+    r = client.post(url, gaussian_spec(delta=1e-3), content_type="application/json", headers=op)
+    assert r.status_code == 422 and r.json()["code"] == "R18.2", r.content
+
+    raw = tokens.issue_token(admin, person_id=world.operator.person_id).raw
+    path = tmp_path / "dp.json"
+    path.write_text(json.dumps(gaussian_spec(delta=4e-7)))
+    r = CliRunner().invoke(app, ["dp", "estimate", str(workspace.pk), str(path), "--token", raw])
+    assert r.exit_code == 0, r.output
+    assert "discrete_gaussian" in r.output and "δ=4e-07" in r.output and "6e-07" in r.output, r.output
+    r = CliRunner().invoke(app, ["job", "submit-dp", str(workspace.pk), str(path), "--token", raw])
+    assert r.exit_code == 0 and Job.objects.get().kind == "dp", r.output
+    assert "gaussian" in Job.objects.get().code
