@@ -132,6 +132,7 @@ SHUYU = {
     "DATA_DIR": DATA_DIR,
     "LEDGER_KEY_PATH": Path(os.environ.get("SHUYU_LEDGER_KEY", DATA_DIR / "ledger_ed25519.pem")),
     "TOKEN_TTL_DAYS": int(os.environ.get("SHUYU_TOKEN_TTL_DAYS", "90")),
+    "REVIEW_DEADLINE_WORKDAYS": int(os.environ.get("SHUYU_REVIEW_DEADLINE_WORKDAYS", "5")),
 }
 
 LOGGING = {

@@ -19,3 +19,8 @@ def pii_hash_key() -> bytes:
 
 def token_ttl_days() -> int:
     return int(settings.SHUYU["TOKEN_TTL_DAYS"])
+
+
+def review_deadline_workdays() -> int:
+    """Working days an output may wait in review or for the operator's changes before an alert (R19.2)."""
+    return int(settings.SHUYU.get("REVIEW_DEADLINE_WORKDAYS", 5))

@@ -95,6 +95,7 @@ ORGS = [
 PEOPLE = [
     ("agency", PLATFORM, "李晓峰", [Role.IMPLEMENTING_AGENCY], "四川省大数据中心 · 实施机构（省级）"),
     ("agency-cd", "agency_cd", "陈静", [Role.IMPLEMENTING_AGENCY], "成都市大数据中心 · 实施机构（市级）"),
+    ("agency-cd2", "agency_cd", "杨帆", [Role.IMPLEMENTING_AGENCY], "成都市大数据中心 · 第二审查人"),
     ("gov", "gov", "王志强", [Role.GOVERNMENT], "四川省人民政府 · 审批实施方案"),
     ("gov-cd", "gov_cd", "刘洋", [Role.GOVERNMENT], "成都市人民政府 · 审批实施方案"),
     ("dataadmin", "dataadmin", "赵敏", [Role.DATA_ADMIN], "四川省数据局 · 接收备案、监管"),
