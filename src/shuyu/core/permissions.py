@@ -51,6 +51,7 @@ class Perm(StrEnum):
     ORGS_PERSON_CREATE = "orgs:person:create"
     ORGS_TOKEN_ISSUE = "orgs:token:issue"
     ORGS_TOKEN_REVOKE_ANY = "orgs:token:revoke_any"
+    SANDBOX_ASSOCIATION_APPROVE = "sandbox:association:approve"  # R23.5 关联汇聚风险事前审批
     SANDBOX_DP_BUDGET_SET = "sandbox:dp_budget:set"  # R18.2
     SANDBOX_JOB_SUBMIT = "sandbox:job:submit"  # R19.1
     SANDBOX_OUTPUT_REVIEW = "sandbox:output:review"  # R19.2 四眼原则
@@ -101,6 +102,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
             P.AUTHORIZATION_AGREEMENT_SUSPEND,
             P.AUTHORIZATION_AGREEMENT_TERMINATE,
             P.CATALOG_REGISTRATION_APPLY,
+            P.SANDBOX_ASSOCIATION_APPROVE,
             P.SANDBOX_DP_BUDGET_SET,
             P.SANDBOX_OUTPUT_REVIEW,
         }
