@@ -11,7 +11,7 @@ from django.http import HttpResponse
 from ninja import Router, Schema, Status
 from pydantic import Field
 
-from shuyu.sandbox import budget, selectors, services
+from shuyu.sandbox import budget, prior_approval, review, selectors, services
 from shuyu.sandbox.models import Job, Output, Workspace
 
 from .schemas import ErrorOut
@@ -55,14 +55,31 @@ class ReasonOut(Schema):
     facts: dict = Field(default_factory=dict)
 
 
+class ChangeIn(Schema):
+    action: Literal["suppress", "round", "remove", "other"]
+    cell: int | None = Field(None, description="行号 / the row (cell) the change applies to")
+    detail: str = ""
+
+
+class ReviewOut(Schema):
+    kind: str
+    version: int
+    decision: str
+    note: str
+    changes: list[dict]
+    decided_at: dt.datetime
+
+
 class OutputOut(Schema):
     id: int
     job_id: int
     name: str
     verdict: str
     status: str
+    version: int
     sha256: str
     reasons: list[ReasonOut]
+    reviews: list[ReviewOut] = Field(default_factory=list, description="the current version's reviews")
 
 
 class JobOut(Schema):
@@ -81,11 +98,37 @@ class JobOut(Schema):
     started_at: dt.datetime | None
     finished_at: dt.datetime | None
     outputs: list[OutputOut]
+    association: dict = Field(
+        default_factory=dict,
+        description="关联汇聚风险 (R23.5): units, quasi-identifiers, decision; the score only for the agency",
+    )
+
+
+class AssociationDecisionIn(Schema):
+    decision: str = Field(description="approve（批准）| reject（驳回）")
+    note: str
 
 
 class ReviewIn(Schema):
-    decision: str = Field(description="release | block")
+    kind: str = Field(description="security（安全审查）| business（业务审查）")
+    decision: str = Field(description="approve（批准）| conditional（附条件批准）| reject（驳回）")
     note: str
+    changes: list[ChangeIn] = Field(default_factory=list, description="required changes (conditional only)")
+
+
+class ResubmitIn(Schema):
+    code: str = Field(description="the changed SQL, script or DP declaration (JSON)")
+
+
+class StuckOut(Schema):
+    output_id: int
+    job_id: int
+    name: str
+    status: str
+    version: int
+    since: dt.date
+    due_on: dt.date
+    alerted: bool
 
 
 class GateSettingsIn(Schema):
@@ -125,12 +168,24 @@ def _output_out(o: Output) -> dict:
         "name": o.name,
         "verdict": o.verdict,
         "status": o.status,
+        "version": o.version,
         "sha256": o.sha256,
         "reasons": o.reasons,
+        "reviews": [
+            {
+                "kind": r.kind,
+                "version": r.version,
+                "decision": r.decision,
+                "note": r.note,
+                "changes": r.changes,
+                "decided_at": r.decided_at,
+            }
+            for r in review.current_reviews(o)
+        ],
     }
 
 
-def _job_out(job: Job) -> dict:
+def _job_out(job: Job, actor) -> dict:
     return {
         "id": job.pk,
         "workspace_id": job.workspace_id,
@@ -147,6 +202,7 @@ def _job_out(job: Job) -> dict:
         "started_at": job.started_at,
         "finished_at": job.finished_at,
         "outputs": [_output_out(o) for o in job.outputs.order_by("id")],
+        "association": prior_approval.facts_for(actor, job),
     }
 
 
@@ -181,28 +237,56 @@ def submit_job(request, workspace_id: int, payload: JobIn):
         job = services.submit_python_job(request.actor, workspace_id=workspace_id, code=payload.code)
     else:
         job = services.submit_sql_job(request.actor, workspace_id=workspace_id, sql=payload.code)
-    return Status(201, _job_out(job))
+    return Status(201, _job_out(job, request.actor))
 
 
 @router.get("/workspaces/{workspace_id}/jobs", response={200: list[JobOut], **ERRORS})
 def list_jobs(request, workspace_id: int):
     ws = selectors.get_workspace_for(request.actor, workspace_id)
-    return [_job_out(j) for j in selectors.jobs_visible_to(request.actor).filter(workspace=ws)[:100]]
+    return [
+        _job_out(j, request.actor)
+        for j in selectors.jobs_visible_to(request.actor).filter(workspace=ws)[:100]
+    ]
+
+
+@router.get("/jobs/approval-queue", response={200: list[JobOut], **ERRORS})
+def association_queue(request):
+    """待事前审批的关联汇聚作业 / jobs held for the agency's prior approval (R23.5)."""
+    return [_job_out(j, request.actor) for j in prior_approval.approval_queue(request.actor)]
+
+
+@router.post("/jobs/{job_id}/association", response={200: JobOut, **ERRORS})
+def decide_association(request, job_id: int, payload: AssociationDecisionIn):
+    """实施机构事前审批：批准后作业重新排队，驳回则作业终止 / approve (re-queued) or reject (blocked)."""
+    job = prior_approval.decide(request.actor, job_id=job_id, decision=payload.decision, note=payload.note)
+    return _job_out(job, request.actor)
 
 
 @router.get("/jobs/{job_id}", response={200: JobOut, **ERRORS})
 def job_status(request, job_id: int):
-    return _job_out(selectors.get_job_for(request.actor, job_id))
+    return _job_out(selectors.get_job_for(request.actor, job_id), request.actor)
 
 
 @router.post("/jobs/{job_id}/cancel", response={200: JobOut, **ERRORS})
 def cancel_job(request, job_id: int):
-    return _job_out(services.cancel_job(request.actor, job_id=job_id))
+    return _job_out(services.cancel_job(request.actor, job_id=job_id), request.actor)
 
 
 @router.get("/outputs/review-queue", response={200: list[OutputOut], **ERRORS})
 def review_queue(request):
     return [_output_out(o) for o in selectors.review_queue(request.actor)]
+
+
+@router.get("/outputs/stuck", response={200: list[StuckOut], **ERRORS})
+def stuck_outputs(request):
+    """逾期未审结的输出（只读）/ outputs past their review or change deadline (reads only)."""
+    return [s.__dict__ for s in review.stuck_reviews(request.actor)]
+
+
+@router.post("/outputs/stuck/sweep", response={200: list[StuckOut], **ERRORS})
+def sweep_stuck_outputs(request):
+    """逾期预警：每个输出每种状态记一次存证 / record one ledger alert per overdue output and status."""
+    return [s.__dict__ for s in review.sweep_stuck(request.actor)]
 
 
 @router.get("/outputs/{output_id}", response={200: OutputOut, **ERRORS})
@@ -212,10 +296,29 @@ def output_verdict(request, output_id: int):
 
 @router.post("/outputs/{output_id}/review", response={200: OutputOut, **ERRORS})
 def review_output(request, output_id: int, payload: ReviewIn):
-    o = services.review_output(
-        request.actor, output_id=output_id, decision=payload.decision, note=payload.note
+    """安全审查或业务审查（两人、均非提交人）/ one of the two reviews (two people, neither the submitter)."""
+    r = review.decide(
+        request.actor,
+        output_id=output_id,
+        kind=payload.kind,
+        decision=payload.decision,
+        note=payload.note,
+        changes=[c.dict() for c in payload.changes],
     )
-    return _output_out(o)
+    return _output_out(r.output)
+
+
+@router.get("/outputs/{output_id}/receipts", response={200: list[dict], **ERRORS})
+def output_receipts(request, output_id: int):
+    """每项审查决定的签名回执（可离线校验）/ the signed receipt of every decision (verifiable offline)."""
+    return review.receipts_for(request.actor, output_id=output_id)
+
+
+@router.post("/outputs/{output_id}/resubmit", response={201: JobOut, **ERRORS})
+def resubmit_output(request, output_id: int, payload: ResubmitIn):
+    """附条件批准后提交新版本 / submit a new version of an output approved subject to change."""
+    job = review.resubmit(request.actor, output_id=output_id, code=payload.code)
+    return Status(201, _job_out(job, request.actor))
 
 
 @router.get("/outputs/{output_id}/download", response={200: ReleasedOut, **ERRORS})
@@ -246,6 +349,8 @@ class DpSpecIn(Schema):
     contributions: int = Field(1, description="max rows per disclosure unit (truncated before aggregation)")
     epsilon: float
     precision: int = 2
+    mechanism: str = Field("laplace", description="laplace (pure ε, the default) or gaussian ((ε, δ))")
+    delta: float | None = Field(None, description="δ of a Gaussian release: 0 < δ < 1e-5 (R18.2)")
 
 
 class BudgetIn(Schema):
@@ -299,7 +404,7 @@ def dp_estimate(request, workspace_id: int, payload: DpSpecIn):
 @router.post("/workspaces/{workspace_id}/dp/jobs", response={201: JobOut, **ERRORS})
 def dp_submit(request, workspace_id: int, payload: DpSpecIn):
     job = budget.submit_dp_job(request.actor, workspace_id=workspace_id, spec=_spec(payload))
-    return Status(201, _job_out(job))
+    return Status(201, _job_out(job, request.actor))
 
 
 @router.put("/agreements/{agreement_id}/dp-budget/{resource}", response={200: BudgetOut, **ERRORS})

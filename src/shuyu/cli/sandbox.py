@@ -107,8 +107,16 @@ def _reasons(reasons: list[dict]) -> None:
         )
 
 
-def _print_job(job) -> None:
+def _print_job(job, actor=None) -> None:
     console.print(f"作业 / job {job.pk}: {job.status}（{job.get_status_display()}） kind={job.kind}")
+    if job.association and actor is not None:
+        from shuyu.sandbox import prior_approval
+
+        facts = prior_approval.facts_for(actor, job)
+        console.print(
+            "  关联汇聚风险 / association (R23.5): "
+            + " ".join(f"{k}={v}" for k, v in sorted(facts.items()) if k not in ("note",))
+        )
     if job.error_code:
         console.print(
             f"  [red]{job.error_requirement} {job.error_code}: {job.error_zh} / {job.error_en}[/red]"
@@ -215,7 +223,7 @@ def _wait(actor, job, timeout: float) -> None:
             time.sleep(1)
             job = selectors.get_job_for(actor, job.pk)
             status.update(f"{job.get_status_display()} / {job.status}")
-    _print_job(job)
+    _print_job(job, actor)
 
 
 @job_app.command("status")
@@ -224,7 +232,39 @@ def job_status(job: int = typer.Argument(...), token: str = TokenOpt) -> None:
     """作业状态、审查结论与理由 / a job's status, verdicts and reasons."""
     from shuyu.sandbox import selectors
 
-    _print_job(selectors.get_job_for(_actor(token), job))
+    actor = _actor(token)
+    _print_job(selectors.get_job_for(actor, job), actor)
+
+
+@job_app.command("approvals")
+@domain_errors
+def job_approvals(token: str = TokenOpt) -> None:
+    """待本单位事前审批的关联汇聚作业 / jobs held for your agency's prior approval (R23.5)."""
+    from shuyu.sandbox import prior_approval
+
+    actor = _actor(token)
+    for job in prior_approval.approval_queue(actor):
+        _print_job(job, actor)
+
+
+@job_app.command("decide")
+@domain_errors
+def job_decide(
+    job: int = typer.Argument(...),
+    approve: bool = typer.Option(
+        None, "--approve/--reject", help="批准（重新排队）或驳回 / approve or reject"
+    ),
+    note: str = typer.Option(..., "--note", help="审批理由 / the reason"),
+    token: str = TokenOpt,
+) -> None:
+    """事前审批关联汇聚作业 / decide a job held for association risk (R23.5)."""
+    from shuyu.sandbox import prior_approval
+
+    if approve is None:
+        raise typer.BadParameter("须指定 --approve 或 --reject / give --approve or --reject")
+    actor = _actor(token)
+    decided = prior_approval.decide(actor, job_id=job, decision="approve" if approve else "reject", note=note)
+    _print_job(decided, actor)
 
 
 @job_app.command("cancel")
@@ -283,11 +323,17 @@ def output_show(output: int = typer.Argument(...), token: str = TokenOpt) -> Non
 @output_app.command("queue")
 @domain_errors
 def output_queue(token: str = TokenOpt) -> None:
-    """待本单位审查的输出 / outputs awaiting your agency's review."""
-    from shuyu.sandbox import selectors
+    """待本单位审查的输出：已有审查、可作的审查、期限 / outputs awaiting your agency's two reviews."""
+    from shuyu.sandbox import review
 
-    for o in selectors.review_queue(_actor(token)):
-        console.print(f"{o.pk}\tjob {o.job_id}\t{o.name}\t{o.verdict}")
+    for item in review.queue(_actor(token)):
+        o = item.output
+        done = ", ".join(f"{r.kind}={r.decision}" for r in item.reviews) or "—"
+        late = "  [red]已逾期 / overdue[/red]" if item.overdue else ""
+        console.print(
+            f"{o.pk}\tjob {o.job_id}\t{o.name}\tv{o.version}\t已审 / done: {done}\t"
+            f"可审 / yours: {', '.join(item.open_kinds) or '—'}\t期限 / due {item.due_on}{late}"
+        )
         _reasons(o.reasons)
 
 
@@ -295,17 +341,117 @@ def output_queue(token: str = TokenOpt) -> None:
 @domain_errors
 def output_review(
     output: int = typer.Argument(...),
-    release: bool = typer.Option(False, "--release/--block", help="放行或拦截 / release or block"),
+    kind: str = typer.Option(..., "--kind", help="security（安全审查）| business（业务审查）"),
+    decision: str = typer.Option(
+        ..., "--decision", help="approve（批准）| conditional（附条件批准）| reject（驳回）"
+    ),
     note: str = typer.Option(..., "--note"),
+    change: list[str] = typer.Option(
+        [], "--change", help="附条件批准的修改要求：'suppress 3 说明'（动作 行号 说明），可多次"
+    ),
     token: str = TokenOpt,
 ) -> None:
-    """审查输出（提交人不得审查本人输出）/ decide an output marked review (four eyes)."""
-    from shuyu.sandbox import services
+    """安全审查或业务审查：两人分别作出，均非提交人 / one of the two reviews (four eyes)."""
+    from shuyu.sandbox import review, rules
 
-    o = services.review_output(
-        _actor(token), output_id=output, decision="release" if release else "block", note=note
+    r = review.decide(
+        _actor(token),
+        output_id=output,
+        kind=kind,
+        decision=decision,
+        note=note,
+        changes=rules.parse_changes("\n".join(change)),
     )
-    console.print(f"输出 / output {o.pk}: {o.status}")
+    console.print(f"输出 / output {r.output.pk} v{r.version}: {r.kind}={r.decision} → {r.output.status}")
+
+
+@output_app.command("resubmit")
+@domain_errors
+def output_resubmit(
+    output: int = typer.Argument(...),
+    code: Path = typer.Argument(..., help="修改后的 query.sql、script.py 或 dp.json"),
+    token: str = TokenOpt,
+) -> None:
+    """附条件批准后提交新版本（重新审查）/ submit a new version of an output approved subject to change."""
+    from shuyu.sandbox import review
+
+    job = review.resubmit(_actor(token), output_id=output, code=code.read_text(encoding="utf-8"))
+    console.print(f"已提交新版本 / new version v{job.revision}: job {job.pk}")
+
+
+@output_app.command("stuck")
+@domain_errors
+def output_stuck(token: str = TokenOpt) -> None:
+    """逾期未审结的输出，并记录预警（每个输出每种状态一次）/ overdue outputs; alerts recorded once."""
+    from shuyu.sandbox import review
+
+    found = review.sweep_stuck(_actor(token))
+    for s in found:
+        console.print(
+            f"{s.output_id}\tjob {s.job_id}\t{s.name}\tv{s.version}\t{s.status}\t"
+            f"自 / since {s.since}\t期限 / due {s.due_on}"
+        )
+    console.print(f"逾期 / overdue: {len(found)}")
+
+
+@output_app.command("receipt")
+@domain_errors
+def output_receipt(
+    output: int = typer.Argument(...),
+    to: Path = typer.Option(..., "-o", "--output", help="回执文件 / receipt file (JSON)"),
+    kind: str | None = typer.Option(None, "--kind", help="只取一种审查 / only this review kind"),
+    token: str = TokenOpt,
+) -> None:
+    """导出审查决定的签名回执 / write the signed receipts of an output's review decisions."""
+    from shuyu.sandbox import review
+
+    found = review.receipts_for(_actor(token), output_id=output)
+    if kind:
+        found = [r for r in found if r["review"]["role"] == kind][-1:]
+    data = found[0] if kind and found else found
+    to.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    console.print(f"{len(found)} 份回执 / receipts → {to}")
+
+
+@output_app.command("verify-receipt")
+def output_verify_receipt(
+    receipt: Path = typer.Argument(..., help="回执文件 / receipt file"),
+    public_key: str | None = typer.Option(
+        None,
+        "--public-key",
+        help="所信任的平台公钥（hex、指纹或 PEM 文件）/ trusted key, fingerprint or PEM file",
+    ),
+) -> None:
+    """离线校验审查回执（无需数据库）/ verify review receipts offline (no database)."""
+    from shuyu.sandbox import receipts
+
+    try:
+        data = json.loads(receipt.read_text(encoding="utf-8"))
+        key = public_key
+        if key and Path(key).is_file():
+            key = Path(key).read_text(encoding="utf-8")
+    except (OSError, ValueError) as e:
+        err_console.print(f"[bold red]无法读取回执 / cannot read receipt[/bold red]: {type(e).__name__}")
+        raise typer.Exit(1) from None
+    items = data if isinstance(data, list) else [data]
+    if not items:
+        err_console.print("[bold red]文件中没有回执 / no receipt in the file[/bold red]")
+        raise typer.Exit(1)
+    for r in items:
+        try:
+            trusted = key or (r.get("signature") or {}).get("public_key", "")
+            fingerprint = receipts.check_receipt(r, trusted)
+        except (receipts.InvalidReceipt, AttributeError) as e:
+            why = f"{e.zh} / {e.en}" if isinstance(e, receipts.InvalidReceipt) else "malformed receipt"
+            err_console.print(f"[bold red]R19.2 回执校验失败 / receipt verification FAILED[/bold red]: {why}")
+            raise typer.Exit(1) from None
+        o, rv = r["output"], r["review"]
+        console.print(
+            f"[green]通过 / OK[/green]: output {o['id']} v{o['version']} sha256 {r['output_sha256']}: "
+            f"{rv['role']}={rv['decision']} → {r['outcome']} at {r['decided_at']}, key {fingerprint}"
+        )
+    if not public_key:
+        console.print("请将密钥指纹与平台公布的指纹比对 / compare the key fingerprint with the published one")
 
 
 @output_app.command("download")
@@ -423,8 +569,10 @@ def _print_estimate(e: dict) -> None:
         console.print(
             f"  {part['name']}: 敏感度 / sensitivity {part['sensitivity']}，噪声尺度 / scale {part['scale']:g}"
         )
+    delta_left = f"，δ={e['delta_remaining']:g} → {e['delta_remaining_after']:g}" if e["delta"] > 0 else ""
     console.print(
         f"剩余预算 / remaining: ε={e['epsilon_remaining']:g} → {e['epsilon_remaining_after']:g}"
+        + delta_left
         + ("" if e["affordable"] else "  [red]超出预算 / over budget[/red]")
     )
 

@@ -16,6 +16,7 @@ class JobKind(models.TextChoices):
 class JobStatus(models.TextChoices):
     QUEUED = "queued", "排队中"
     RUNNING = "running", "运行中"
+    APPROVAL = "approval", "待事前审批"  # 关联汇聚风险 above the threshold (R23.5)
     GATED = "gated", "待审查"
     RELEASED = "released", "已放行"
     BLOCKED = "blocked", "已拦截"
@@ -25,6 +26,8 @@ class JobStatus(models.TextChoices):
 
 class OutputStatus(models.TextChoices):
     PENDING = "pending", "待审查"
+    CHANGES = "changes", "附条件批准，待修改"  # back to the operator, who submits a new version
+    SUPERSEDED = "superseded", "已由新版本取代"
     RELEASED = "released", "已放行"
     BLOCKED = "blocked", "已拦截"
 
@@ -89,8 +92,15 @@ class Job(models.Model):
     resources = models.JSONField("涉及资源", default=list)  # [resource code, …]
     submitted_at = models.DateTimeField("提交时间")
     submitted_by_person_id = models.BigIntegerField("提交人")
+    # A resubmission after 附条件批准: the output it revises and the version of the work (R19.2).
+    revises = models.ForeignKey(
+        "Output", on_delete=models.PROTECT, null=True, blank=True, related_name="revisions"
+    )
+    revision = models.PositiveIntegerField("版本", default=1)
     started_at = models.DateTimeField("开始时间", null=True, blank=True)
     finished_at = models.DateTimeField("结束时间", null=True, blank=True)
+    # 关联汇聚风险 (R23.5): data source units, quasi-identifier names, the in-domain score, the decision.
+    association = models.JSONField("关联汇聚风险", default=dict, blank=True)
 
     class Meta:
         verbose_name = "作业"
@@ -118,6 +128,10 @@ class Output(models.Model):
     populations = models.JSONField("贡献者集合", default=list)
     created_at = models.DateTimeField("生成时间")
     released_at = models.DateTimeField("放行时间", null=True, blank=True)
+    # When the output entered its current status (None: since `created_at`) and the status it was in
+    # when its overdue alert was recorded (one alert per output and status, R19.2).
+    status_at = models.DateTimeField("状态时间", null=True, blank=True)
+    alerted_status = models.CharField("已预警状态", max_length=10, blank=True)
 
     class Meta:
         verbose_name = "作业输出"
@@ -127,23 +141,45 @@ class Output(models.Model):
     def __str__(self) -> str:
         return f"{self.job_id}/{self.name}"
 
+    @property
+    def version(self) -> int:
+        """The version of the work this output belongs to: 1, then +1 per resubmission (R19.2)."""
+        return self.job.revision
+
+
+class ReviewKind(models.TextChoices):
+    SECURITY = "security", "安全审查"
+    BUSINESS = "business", "业务审查"
+
 
 class ReviewDecision(models.TextChoices):
-    RELEASE = "release", "放行"
-    BLOCK = "block", "拦截"
+    APPROVE = "approve", "批准"
+    CONDITIONAL = "conditional", "附条件批准"
+    REJECT = "reject", "驳回"
 
 
 class Review(models.Model):
-    """The implementing agency's decision on an output marked review; never by its submitter (四眼原则)."""
+    """One of the two reviews (security, business) of an output version by the implementing agency.
 
-    output = models.OneToOneField(Output, on_delete=models.PROTECT, related_name="review")
-    decision = models.CharField("决定", max_length=8, choices=ReviewDecision.choices)
+    Two different people, neither the submitter (四眼原则). `receipt` is the signed receipt of the decision.
+    """
+
+    output = models.ForeignKey(Output, on_delete=models.PROTECT, related_name="reviews")
+    kind = models.CharField("审查类型", max_length=8, choices=ReviewKind.choices)
+    version = models.PositiveIntegerField("版本", default=1)
+    decision = models.CharField("决定", max_length=12, choices=ReviewDecision.choices)
     note = models.CharField("理由", max_length=500)
+    changes = models.JSONField("修改要求", default=list)  # [{action, cell, detail}]
     decided_at = models.DateTimeField("决定时间")
     decided_by_person_id = models.BigIntegerField("审查人")
+    receipt = models.JSONField("签名回执", default=dict)
 
     class Meta:
         verbose_name = "输出审查"
+        ordering = ["output_id", "version", "decided_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["output", "kind", "version"], name="review_one_per_kind_version")
+        ]
 
 
 class ReleasedPopulation(models.Model):
@@ -185,6 +221,10 @@ class DpBudget(models.Model):
             models.CheckConstraint(
                 condition=models.Q(epsilon_spent__lte=models.F("epsilon_total") * 1.000001),
                 name="dp_budget_epsilon_not_overspent",
+            ),
+            models.CheckConstraint(  # the database's own guard under the locked conditional update (R18.2)
+                condition=models.Q(delta_spent__lte=models.F("delta_total") * 1.000001),
+                name="dp_budget_delta_not_overspent",
             ),
         ]
 

@@ -18,7 +18,9 @@ MAX_CODE_CHARS = 100_000
 
 JOB_TRANSITIONS: dict[str, frozenset[str]] = {
     "queued": frozenset({"running", "cancelled", "failed"}),
-    "running": frozenset({"gated", "released", "blocked", "failed"}),
+    "running": frozenset({"approval", "gated", "released", "blocked", "failed"}),
+    # held for the implementing agency's prior approval (R23.5): approved → queued again, or rejected
+    "approval": frozenset({"queued", "blocked", "cancelled", "failed"}),
     "gated": frozenset({"released", "blocked"}),
     "released": frozenset(),
     "blocked": frozenset(),
@@ -83,13 +85,159 @@ def check_reviewer_not_submitter(*, submitter_person_id: int, reviewer_person_id
         )
 
 
+FINAL_OUTPUT_STATUSES = frozenset({"released", "blocked", "superseded"})
+
+
 def check_output_awaits_review(*, status: str, verdict: str) -> None:
+    """Final states (released, blocked/驳回) never change; an output sent back for changes waits for the
+    operator's new version, whose reviews start empty (R19.2)."""
+    if status in FINAL_OUTPUT_STATUSES:
+        raise DomainError(
+            "R19.2",
+            "输出已放行、驳回或由新版本取代，为最终状态，不可更改",
+            "the output is released, rejected or superseded: a final state that cannot change",
+            code="output_final",
+        )
+    if status == "changes":
+        raise DomainError(
+            "R19.2",
+            "输出已附条件批准并退回修改，须由运营机构提交新版本后重新审查",
+            "the output was approved subject to change: the operator must submit a new version first",
+            code="output_awaits_changes",
+        )
     if status != "pending" or verdict != "review":
         raise DomainError(
             "R19.2",
             "只有待审查的输出可以审查，审查结果不可更改",
             "only an output awaiting review can be decided; decisions are final",
         )
+
+
+# --- two-person review (四眼原则): a security and a business review by two different people ------------
+
+REVIEW_KINDS = ("security", "business")
+REVIEW_DECISIONS = ("approve", "conditional", "reject")
+CHANGE_ACTIONS = ("suppress", "round", "remove", "other")
+MAX_CHANGES = 50
+REVIEW_DEADLINE_WORKDAYS = 5  # default; `config.review_deadline_workdays()` may set another
+
+
+def check_review_slot(*, kind: str, reviewer_person_id: int, decided: dict[str, int]) -> None:
+    """One review per kind and version; one person never takes both (`decided`: kind → reviewer)."""
+    if kind not in REVIEW_KINDS:
+        raise DomainError(
+            "R19.2", "审查类型须为安全审查或业务审查", "the review kind must be security or business"
+        )
+    if kind in decided:
+        raise DomainError(
+            "R19.2",
+            "本版本的该类审查已经作出，不可更改",
+            "this review of this version has been decided and cannot change",
+            code="review_decided",
+        )
+    if reviewer_person_id in decided.values():
+        raise DomainError(
+            "R19.2",
+            "安全审查与业务审查须由两名不同人员作出（四眼原则）",
+            "the security and the business review must be made by two different people (four eyes)",
+            code="same_reviewer",
+        )
+
+
+def check_review_decision(*, decision: str, note: str, changes: list[dict] | None) -> tuple[str, list]:
+    """A decision, its reason, and — only for 附条件批准 — the required changes; returns (note, changes)."""
+    if decision not in REVIEW_DECISIONS:
+        raise DomainError(
+            "R19.2",
+            "审查决定须为批准、附条件批准或驳回",
+            "the decision must be approve, conditional (approve subject to change) or reject",
+        )
+    note = (note or "").strip()
+    if not note or len(note) > 500:
+        raise DomainError("R19.2", "请填写审查理由（500字以内）", "give the reason (up to 500 characters)")
+    normalized = [_change(c) for c in (changes or [])]
+    if decision == "conditional" and not normalized:
+        raise DomainError(
+            "R19.2",
+            "附条件批准须写明要求的修改（如抑制、取整或删除某单元格）",
+            "approval subject to change must name the required changes (e.g. suppress, round, remove a cell)",
+        )
+    if decision != "conditional" and normalized:
+        raise DomainError(
+            "R19.2", "只有附条件批准可以提出修改要求", "only an approval subject to change names changes"
+        )
+    if len(normalized) > MAX_CHANGES:
+        raise DomainError("R19.2", "修改要求过多", "too many required changes")
+    return note, normalized
+
+
+def _change(c) -> dict:
+    bad = DomainError(
+        "R19.2",
+        "修改要求无效：动作须为 suppress/round/remove/other，单元格为行号",
+        "invalid required change: the action is suppress/round/remove/other, the cell a row number",
+    )
+    if not isinstance(c, dict):
+        raise bad
+    action, cell, detail = c.get("action"), c.get("cell"), str(c.get("detail") or "").strip()
+    if action not in CHANGE_ACTIONS or len(detail) > 200:
+        raise bad
+    if cell is not None and (isinstance(cell, bool) or not isinstance(cell, int) or cell < 0):
+        raise bad
+    if action == "other" and not detail:
+        raise bad
+    return {"action": action, "cell": cell, "detail": detail}
+
+
+def parse_changes(text: str) -> list[dict]:
+    """`动作 [行号] [说明]` per line (CLI and page), e.g. `suppress 3 少于10人`, `remove 0`, `other 说明`."""
+    out = []
+    for line in (text or "").splitlines():
+        parts = line.strip().split(None, 2)
+        if not parts:
+            continue
+        action, rest = parts[0].lower(), parts[1:]
+        cell = None
+        if rest and rest[0].isdigit():
+            cell, rest = int(rest[0]), rest[1:]
+        detail = " ".join(rest)
+        out.append({"action": action, "cell": cell, "detail": detail})
+    return out
+
+
+def review_outcome(decisions: dict[str, str]) -> str:
+    """The output's status from its version's reviews (kind → decision).
+
+    Any reject blocks at once (驳回, final). Otherwise the output waits until both kinds decided: released
+    only when both approve; sent back to the operator (`changes`) when either approved subject to change.
+    """
+    if "reject" in decisions.values():
+        return "blocked"
+    if set(decisions) < set(REVIEW_KINDS):
+        return "pending"
+    if all(d == "approve" for d in decisions.values()):
+        return "released"
+    return "changes"
+
+
+def check_output_awaits_changes(status: str) -> None:
+    """Only an output approved subject to change takes a new version (R19.2)."""
+    if status != "changes":
+        raise DomainError(
+            "R19.2",
+            "只有附条件批准、待修改的输出可以提交新版本",
+            "only an output approved subject to change takes a new version",
+            code="not_awaiting_changes",
+        )
+
+
+def review_due_on(since: dt.date, *, add_workdays, workdays: int) -> dt.date:
+    """The day by which an output must leave its state (pending or changes): `workdays` working days."""
+    return add_workdays(since, workdays)
+
+
+def is_overdue(*, due_on: dt.date, today: dt.date) -> bool:
+    return today > due_on
 
 
 def check_output_released(status: str) -> None:
@@ -122,10 +270,10 @@ def table_name_for(resource_code: str) -> str:
 
 
 def job_status_after_gate(statuses: list[str]) -> str:
-    """A job is gated while any output awaits review, released if any output left, else blocked."""
+    """A job is gated while any output awaits review or changes, released if any output left, else blocked."""
     if not statuses:
         return "blocked"
-    if "pending" in statuses:
+    if "pending" in statuses or "changes" in statuses:
         return "gated"
     if "released" in statuses:
         return "released"

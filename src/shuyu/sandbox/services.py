@@ -27,9 +27,8 @@ from shuyu.core.actors import Actor
 from shuyu.core.errors import DomainError, NotFound
 from shuyu.core.permissions import Perm, authorize
 
-from . import engine, jail, rules, selectors, sqlpolicy
+from . import engine, jail, prior_approval, rules, selectors, sqlpolicy
 from .gate import GateOutcome, GateSettings, Population, Verdict, gate_declared_aggregate, gate_sql
-from .gate.differencing import check_differencing, check_tracker
 from .models import (
     AgreementGateSettings,
     Job,
@@ -38,7 +37,6 @@ from .models import (
     Output,
     OutputStatus,
     ReleasedPopulation,
-    Review,
     Workspace,
 )
 
@@ -63,7 +61,7 @@ class DatabaseReleaseHistory:
         rows = ReleasedPopulation.objects.filter(operator_id=self.operator_id, resource=resource).order_by(
             "id"
         )
-        return tuple(Population(r.resource, r.label, frozenset(int(m) for m in r.members)) for r in rows)
+        return tuple(population_from_json(r.resource, r.label, r.members) for r in rows)
 
     def record(self, populations: Sequence[Population]) -> None:
         if self.output is None:
@@ -74,12 +72,39 @@ class DatabaseReleaseHistory:
                 operator_id=self.operator_id,
                 resource=p.resource,
                 label=p.label[:200],
-                members=sorted(p.members),
+                members=population_json(p),
                 output=self.output,
                 released_at=now,
             )
             for p in populations
         )
+
+
+def _population_root() -> Path:
+    """The population store: keyed hashes of contributors, in the domain, host-only, never served."""
+    root = config.data_dir() / "sandbox" / "populations"
+    root.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return root
+
+
+def population_json(p: Population) -> list[int] | dict:
+    """How a population is stored: its members (small, in memory) or its place in the population store."""
+    if p.members is not None:
+        return sorted(p.members)
+    assert p.source is not None
+    path = Path(p.source[0]).resolve().relative_to(_population_root().resolve())
+    return {"file": str(path), "pop": int(p.source[1]), "size": int(p.size)}
+
+
+def population_from_json(resource: str, label: str, value) -> Population:
+    """The inverse of `population_json`; a stored file must lie inside the population store."""
+    if isinstance(value, list):
+        return Population(resource, label, frozenset(int(m) for m in value))
+    root = _population_root().resolve()
+    path = (root / str(value["file"])).resolve()
+    if root not in path.parents:
+        raise ValueError("a population file outside the store")
+    return Population(resource, label, size=int(value["size"]), source=(str(path), int(value["pop"])))
 
 
 def _salt(operator_id: int) -> str:
@@ -366,6 +391,32 @@ def _project(ws: Workspace, tables: list[selectors.WorkspaceTable]) -> dict[str,
     return inputs
 
 
+def _project_keyed(ws: Workspace, tables: list[selectors.WorkspaceTable], salt: str) -> dict[str, Path]:
+    """The gate's keyed projections (granted fields + the contributors' keyed hash), one per version and key.
+
+    Only the gate's statistics read them (never an operator's SQL or Python); they make the exact
+    per-contributor counting group a 64-bit key instead of hashing every row (R19.2).
+    """
+    from shuyu.catalog.selectors import vault_facts
+
+    from .gate import populations
+
+    folder = _projection_root() / f"w{ws.pk}"
+    folder.mkdir(exist_ok=True)
+    folder.chmod(0o755)
+    key = _sha256(salt)[:12]
+    keyed = {}
+    for t in tables:
+        if t.spec.unit is None:
+            continue
+        facts = vault_facts(t.resource_id)
+        dest = folder / f"{t.name}-v{facts.version_number}-{facts.manifest_sha256[:12]}-k{key}.units.parquet"
+        if not dest.exists():
+            populations.project_units([Path(p) for p in facts.paths], t.spec, salt, dest)
+        keyed[t.name] = dest
+    return keyed
+
+
 @dataclass
 class _Gated:
     name: str
@@ -377,12 +428,14 @@ def _gate_job(job: Job, ws: Workspace, limits: jail.Limits) -> tuple[list[_Gated
     specs = [t.spec for t in tables]
     settings = gate_settings_for(ws.agreement_id)
     history = DatabaseReleaseHistory(ws.operator_id)
+    salt = _salt(ws.operator_id)
     common = dict(
         limits=limits,
         settings=settings,
         history=history,
-        salt=_salt(ws.operator_id),
+        salt=salt,
         resource_of={t.name: t.resource_code for t in tables},
+        population_dir=_population_root() / f"o{ws.operator_id}",
     )
     if job.kind == JobKind.DP:
         from .budget import gate_dp
@@ -390,8 +443,10 @@ def _gate_job(job: Job, ws: Workspace, limits: jail.Limits) -> tuple[list[_Gated
         return [_Gated("result", gate_dp(job, ws, limits))], ""  # noised in the jail (R18.2)
     if job.kind == JobKind.SQL:
         checked = sqlpolicy.check_sql(job.code, specs)  # again: the scope may have changed since submission
-        inputs = _project(ws, [t for t in tables if t.name in checked.tables])
-        return [_Gated("result", gate_sql(checked, inputs=inputs, label=f"job{job.pk}", **common))], ""
+        used = [t for t in tables if t.name in checked.tables]
+        inputs, keyed = _project(ws, used), _project_keyed(ws, used, salt)
+        outcome = gate_sql(checked, inputs=inputs, keyed_inputs=keyed, label=f"job{job.pk}", **common)
+        return [_Gated("result", outcome)], ""
     inputs = _project(ws, tables)
     run, _raw = engine.run_python(job.code.encode(), inputs=inputs, limits=limits)  # raw stays here
     if run.status != "ok":
@@ -403,7 +458,12 @@ def _gate_job(job: Job, ws: Workspace, limits: jail.Limits) -> tuple[list[_Gated
     for filename in sorted(run.files):
         name = filename.rsplit(".", 1)[0][:64]
         outcome = gate_declared_aggregate(
-            run.files[filename], tables=specs, inputs=inputs, label=f"job{job.pk}/{name}", **common
+            run.files[filename],
+            tables=specs,
+            inputs=inputs,
+            keyed_inputs=_project_keyed(ws, tables, salt),
+            label=f"job{job.pk}/{name}",
+            **common,
         )
         gated.append(_Gated(name, outcome))
     if run.rejected:
@@ -440,9 +500,12 @@ def run_job(job_id: int, *, limits: jail.Limits | None = None) -> Job:
     job = Job.objects.select_related("workspace", "workspace__agreement").get(pk=job_id)
     rules.check_job_transition(job.status, JobStatus.GATED)  # a running job only
     ws = job.workspace
+    limits = limits or default_limits()
     try:
         _check_in_force(ws.agreement)  # R29.1: a suspension stops queued jobs too
-        gated, log = _gate_job(job, ws, limits or default_limits())
+        if _held_for_association_approval(job, ws, limits):
+            return Job.objects.get(pk=job.pk)
+        gated, log = _gate_job(job, ws, limits)
     except DomainError as err:
         return _fail(job, err.context.get("code") or "refused", err, str(err.context.get("log", "")))
     except jail.JailUnavailable:
@@ -457,6 +520,24 @@ def run_job(job_id: int, *, limits: jail.Limits | None = None) -> Job:
         return _finish(job, gated, log)
     except DomainError as err:  # a DP release over budget: rolled back, nothing released or spent
         return _fail(job, err.context.get("code") or "refused", err, "")
+
+
+def _held_for_association_approval(job: Job, ws: Workspace, limits: jail.Limits) -> bool:
+    """关联汇聚风险 (R23.5): score a combining job in the jail; above the threshold it waits for approval."""
+    if prior_approval.is_approved(job):
+        return False  # decided by the agency: not scored again
+
+    def inputs_for(names):
+        return _project(ws, [t for t in selectors.tables_for(ws) if t.name in set(names)])
+
+    assessment = prior_approval.assess(job, ws, inputs_for, limits)
+    if assessment is None:
+        return False
+    if assessment.needs_approval:
+        prior_approval.hold_for_approval(job, assessment)
+        return True
+    prior_approval.record_assessment(job, assessment)
+    return False
 
 
 def _as_json(value):
@@ -497,6 +578,22 @@ def _fail(job: Job, code: str, err: DomainError, log: str) -> Job:
     return job
 
 
+def _reviewed_again(outcome: GateOutcome) -> GateOutcome:
+    """A changed output resets its reviews: even when the gate passes it, both reviews decide again."""
+    from dataclasses import replace
+
+    from .gate import Reason
+
+    again = Reason(
+        "R19.2",
+        "revision_reviewed_again",
+        Verdict.REVIEW,
+        "附条件批准后修改的输出须重新经安全审查和业务审查",
+        "an output changed after approval subject to change is reviewed again (security and business)",
+    )
+    return replace(outcome, verdict=Verdict.REVIEW, reasons=[*outcome.reasons, again])
+
+
 @transaction.atomic
 def _finish(job: Job, gated: list[_Gated], log: str) -> Job:
     job = Job.objects.select_for_update().get(pk=job.pk)
@@ -509,6 +606,8 @@ def _finish(job: Job, gated: list[_Gated], log: str) -> Job:
         dp_charge = charge(job, gated[0].outcome)  # spent in this transaction, with the release (R18.2)
     for g in gated:
         o = g.outcome
+        if job.revises_id and o.verdict == Verdict.PASS:
+            o = _reviewed_again(o)  # a revision after 附条件批准 is seen by both reviewers again (R19.2)
         columns, rows = _as_json(o.columns), _as_json(o.rows)
         status = {
             Verdict.PASS: OutputStatus.RELEASED,
@@ -524,7 +623,10 @@ def _finish(job: Job, gated: list[_Gated], log: str) -> Job:
             columns=columns,
             rows=rows if o.verdict != Verdict.BLOCK else [],  # a blocked table is not kept at all
             sha256=_sha256(json.dumps({"columns": columns, "rows": rows}, sort_keys=True)),
-            populations=[[p.resource, p.label, sorted(p.members)] for p in o.populations],
+            # a blocked output's populations are never released nor reviewed: not kept (files removed below)
+            populations=[]
+            if o.verdict == Verdict.BLOCK
+            else [[p.resource, p.label, population_json(p)] for p in o.populations],
             created_at=now,
             released_at=now if status == OutputStatus.RELEASED else None,
         )
@@ -549,6 +651,8 @@ def _finish(job: Job, gated: list[_Gated], log: str) -> Job:
                 WORKER, "sandbox.output.released", output, {"sha256": output.sha256, "by": "gate_pass"}
             )
         statuses.append(status)
+        if o.verdict == Verdict.BLOCK:
+            transaction.on_commit(lambda files=list(o.files): [f.unlink(missing_ok=True) for f in files])
     job.status = rules.job_status_after_gate(statuses)
     job.log = log[:200]
     job.finished_at = now
@@ -565,63 +669,21 @@ def _finish(job: Job, gated: list[_Gated], log: str) -> Job:
 # --- review and download ---------------------------------------------------------------------------------
 
 
-def _stored_populations(output: Output) -> list[Population]:
-    return [
-        Population(r, label, frozenset(int(m) for m in members)) for r, label, members in output.populations
-    ]
+def review_output(
+    actor: Actor,
+    *,
+    output_id: int,
+    kind: str,
+    decision: str,
+    note: str,
+    changes: list[dict] | None = None,
+) -> Output:
+    """One of the two reviews of an output marked review (R19.2 四眼原则); see `review.decide`."""
+    from . import review
 
-
-@transaction.atomic
-def review_output(actor: Actor, *, output_id: int, decision: str, note: str) -> Output:
-    """The implementing agency releases or blocks an output marked review; never its submitter (R19.2)."""
-    output = selectors.get_output_for(actor, output_id)
-    output = Output.objects.select_for_update().select_related("job__workspace__agreement").get(pk=output.pk)
-    ws = output.job.workspace
-    authorize(actor, Perm.SANDBOX_OUTPUT_REVIEW, org_id=ws.agreement.agency_id)
-    rules.check_output_awaits_review(status=output.status, verdict=output.verdict)
-    rules.check_reviewer_not_submitter(
-        submitter_person_id=output.job.submitted_by_person_id, reviewer_person_id=actor.person_id
-    )
-    if decision not in ("release", "block"):
-        raise DomainError("R19.2", "审查决定须为放行或拦截", "the decision must be release or block")
-    note = note.strip()
-    if not note or len(note) > 500:
-        raise DomainError("R19.2", "请填写审查理由（500字以内）", "give the reason (up to 500 characters)")
-    if decision == "release":
-        _check_in_force(ws.agreement)  # R29.1: nothing leaves while suspended
-        populations = _stored_populations(output)
-        history = DatabaseReleaseHistory(ws.operator_id, output)
-        # Releases since the output was gated count too: differencing and trackers are checked again.
-        threshold = gate_settings_for(ws.agreement_id).threshold
-        late = check_differencing(populations, history, threshold) + check_tracker(
-            populations, history, threshold
-        )
-        if any(r.verdict == Verdict.BLOCK for r in late):
-            raise DomainError(
-                "R19.2",
-                "与此后放行的结果组合可推算小群体（差分攻击），不得放行",
-                "combined with outputs released since, this output discloses a small group (differencing)",
-            )
-        history.record(populations)
-    now = clock.now()
-    Review.objects.create(
-        output=output, decision=decision, note=note, decided_at=now, decided_by_person_id=actor.person_id
-    )
-    output.status = OutputStatus.RELEASED if decision == "release" else OutputStatus.BLOCKED
-    output.released_at = now if decision == "release" else None
-    if decision == "block":
-        output.rows = []
-    output.save(update_fields=["status", "released_at", "rows"])
-    ledger.append(
-        actor,
-        "sandbox.output.reviewed",
-        output,
-        {"decision": decision, "note": note, "sha256": output.sha256, "job": output.job_id},
-    )
-    job = Job.objects.select_for_update().get(pk=output.job_id)
-    job.status = rules.job_status_after_gate(list(job.outputs.values_list("status", flat=True)))
-    job.save(update_fields=["status"])
-    return output
+    return review.decide(
+        actor, output_id=output_id, kind=kind, decision=decision, note=note, changes=changes
+    ).output
 
 
 @dataclass(frozen=True)

@@ -103,7 +103,7 @@ def test_r04_1_attack_queries_are_refused_at_submission_without_echo(world, work
 
 @requires_jail
 def test_r04_1_every_output_path_of_a_job_carries_no_raw_value(world, workspace, api, fast_limits):
-    op, rv = api(world.operator), api(world.reviewer)
+    op, rv, ag = api(world.operator), api(world.reviewer), api(world.agency)
     zero = "SELECT district, sum(CASE WHEN months > 100 THEN amount ELSE 0 END) AS s FROM r_people GROUP BY district"
     ids = [
         op.post(f"/workspaces/{workspace.pk}/jobs", {"kind": "sql", "code": code}).json()["id"]
@@ -130,12 +130,18 @@ def test_r04_1_every_output_path_of_a_job_carries_no_raw_value(world, workspace,
     # four eyes: the submitter's colleague is not a reviewer; the agency's reviewer decides
     assert (
         api(world.colleague)
-        .post(f"/outputs/{pending}/review", {"decision": "release", "note": "x"})
+        .post(f"/outputs/{pending}/review", {"kind": "security", "decision": "approve", "note": "x"})
         .status_code
         == 403
     )
-    r = rv.post(f"/outputs/{pending}/review", {"decision": "block", "note": "零值单元格可推断"})
+    r = rv.post(f"/outputs/{pending}/review", {"kind": "security", "decision": "approve", "note": "安全"})
+    assert r.status_code == 200 and r.json()["status"] == "pending"  # one review releases nothing
+    assert op.get(f"/outputs/{pending}/download").status_code == 422
+    r = ag.post(
+        f"/outputs/{pending}/review", {"kind": "business", "decision": "reject", "note": "零值单元格可推断"}
+    )
     assert r.status_code == 200 and r.json()["status"] == "blocked"
+    assert all("rows" not in x for x in op.get(f"/outputs/{pending}/receipts").json())
     assert op.get(f"/outputs/{pending}/download").status_code == 422
 
     released = passed["outputs"][0]["id"]

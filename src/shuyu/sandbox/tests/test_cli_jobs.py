@@ -21,6 +21,7 @@ def _run(*args):
 @requires_jail
 def test_r19_2_cli_operator_submits_against_mock_and_reviewer_releases(world, workspace, admin, tmp_path):
     op, rv = _token(admin, world.operator), _token(admin, world.reviewer)
+    ag = _token(admin, world.agency)
     outputs = []
 
     r = _run("workspace", "list", "--token", op)
@@ -63,11 +64,29 @@ def test_r19_2_cli_operator_submits_against_mock_and_reviewer_releases(world, wo
 
     r = _run("output", "download", output_id, "-o", tmp_path / "out.csv", "--token", op)
     assert r.exit_code == 1 and "R04.1" in r.output
-    r = _run("output", "review", output_id, "--release", "--note", "自审", "--token", op)
+    approve = ("--decision", "approve")
+    r = _run("output", "review", output_id, "--kind", "security", *approve, "--note", "自审", "--token", op)
     assert r.exit_code != 0  # the operator holds no review permission, let alone on its own output
     r = _run("output", "queue", "--token", rv)
     assert str(output_id) in r.output
-    r = _run("output", "review", output_id, "--release", "--note", "零值不涉及个体", "--token", rv)
+    r = _run(
+        "output",
+        "review",
+        output_id,
+        "--kind",
+        "security",
+        *approve,
+        "--note",
+        "零值不涉及个体",
+        "--token",
+        rv,
+    )
+    assert r.exit_code == 0, r.output
+    r = _run("output", "download", output_id, "-o", tmp_path / "out.csv", "--token", op)
+    assert r.exit_code == 1 and "R04.1" in r.output  # one review releases nothing (四眼原则)
+    r = _run(
+        "output", "review", output_id, "--kind", "business", *approve, "--note", "用途合规", "--token", ag
+    )
     assert r.exit_code == 0, r.output
     r = _run("output", "download", output_id, "-o", tmp_path / "out.csv", "--token", op)
     assert r.exit_code == 0, r.output

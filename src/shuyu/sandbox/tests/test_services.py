@@ -114,14 +114,23 @@ def test_r19_2_review_output_four_eyes_and_only_released_outputs_download(world,
         services.download_released_output(world.operator, output_id=output.pk)
     assert err.value.requirement == "R04.1"
     with pytest.raises(PermissionDenied):  # the operator cannot review its own output
-        services.review_output(world.operator, output_id=output.pk, decision="release", note="ok")
+        services.review_output(
+            world.operator, output_id=output.pk, kind="security", decision="approve", note="ok"
+        )
     assert list(selectors.review_queue(world.reviewer)) == [output]
-    services.review_output(world.reviewer, output_id=output.pk, decision="release", note="零值不涉及个体")
+    services.review_output(
+        world.reviewer, output_id=output.pk, kind="security", decision="approve", note="零值不涉及个体"
+    )
+    services.review_output(
+        world.agency, output_id=output.pk, kind="business", decision="approve", note="用途合规"
+    )  # two reviews by two people (四眼原则): only then released
     job.refresh_from_db()
     assert job.status == "released"
     assert services.download_released_output(world.operator, output_id=output.pk).rows
     with pytest.raises(DomainError):  # decisions are final
-        services.review_output(world.agency, output_id=output.pk, decision="block", note="改判")
+        services.review_output(
+            world.agency, output_id=output.pk, kind="security", decision="reject", note="改判"
+        )
 
 
 def test_r19_2_the_submitter_never_reviews_its_own_output():

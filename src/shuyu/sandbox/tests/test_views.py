@@ -34,7 +34,7 @@ def test_r04_1_workspace_page_refuses_a_raw_query_with_its_article(world, worksp
 def test_r19_2_operator_submits_sees_verdict_and_reviewer_releases_in_the_browser(
     world, workspace, fast_limits
 ):
-    op, rv = _client(world.operator), _client(world.reviewer)
+    op, rv, ag = _client(world.operator), _client(world.reviewer), _client(world.agency)
     bodies = []
     r = op.post(f"/sandbox/workspaces/{workspace.pk}/jobs", {"sql": ZERO})
     assert r.status_code == 302
@@ -47,9 +47,15 @@ def test_r19_2_operator_submits_sees_verdict_and_reviewer_releases_in_the_browse
     queue = rv.get("/sandbox/").content.decode()
     assert f"/sandbox/outputs/{output.pk}/review" in queue
     bodies.append(queue)
-    r = op.post(f"/sandbox/outputs/{output.pk}/review", {"decision": "release", "note": "自审"})
+    approve = {"decision": "approve"}
+    r = op.post(f"/sandbox/outputs/{output.pk}/review", approve | {"kind": "security", "note": "自审"})
     assert r.status_code == 403
-    r = rv.post(f"/sandbox/outputs/{output.pk}/review", {"decision": "release", "note": "零值不涉及个体"})
+    r = rv.post(
+        f"/sandbox/outputs/{output.pk}/review", approve | {"kind": "security", "note": "零值不涉及个体"}
+    )
+    assert r.status_code == 302
+    assert op.get(f"/sandbox/outputs/{output.pk}/download").status_code == 422  # one review: not yet
+    r = ag.post(f"/sandbox/outputs/{output.pk}/review", approve | {"kind": "business", "note": "用途合规"})
     assert r.status_code == 302
     r = op.get(f"/sandbox/outputs/{output.pk}/download")
     assert r.status_code == 200 and r.content.decode().startswith("district,s")

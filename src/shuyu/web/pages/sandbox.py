@@ -12,7 +12,23 @@ from django.urls import path
 from django.views.decorators.http import require_POST
 
 from shuyu.core.errors import DomainError
-from shuyu.sandbox import budget, selectors, services
+from shuyu.core.permissions import Perm, has_perm
+from shuyu.sandbox import budget, prior_approval, review, rules, selectors, services
+from shuyu.sandbox.models import ReviewKind
+
+
+def _review_context(actor) -> dict:
+    """The agency's queue (two reviews per output, reasons per cell) and the overdue outputs (R19.2)."""
+    queue = [
+        {"item": item, "kinds": [(k, ReviewKind(k).label) for k in item.open_kinds]}
+        for item in review.queue(actor)
+    ]
+    reviewer = bool(actor.org_id and has_perm(actor, Perm.SANDBOX_OUTPUT_REVIEW))
+    approvals = [
+        {"job": job, "facts": prior_approval.facts_for(actor, job)}
+        for job in prior_approval.approval_queue(actor)
+    ]
+    return {"queue": queue, "stuck": review.stuck_reviews(actor) if reviewer else [], "approvals": approvals}
 
 
 @login_required
@@ -22,16 +38,16 @@ def index(request):
         {"ws": ws, "member": selectors.is_member(actor, ws)}
         for ws in selectors.workspaces_visible_to(actor).order_by("id")
     ]
-    return render(
-        request,
-        "web/sandbox/index.html",
-        {"workspaces": workspaces, "queue": list(selectors.review_queue(actor))},
-    )
+    return render(request, "web/sandbox/index.html", {"workspaces": workspaces} | _review_context(actor))
 
 
 def _workspace_context(actor, workspace_id: int) -> dict:
     ws = selectors.get_workspace_for(actor, workspace_id)
-    jobs = selectors.jobs_visible_to(actor).filter(workspace=ws).prefetch_related("outputs")[:50]
+    jobs = (
+        selectors.jobs_visible_to(actor)
+        .filter(workspace=ws)
+        .prefetch_related("outputs", "outputs__reviews")[:50]
+    )
     return {
         "ws": ws,
         "member": selectors.is_member(actor, ws),
@@ -73,19 +89,62 @@ def mock(request, workspace_id: int, table: str):
 
 @login_required
 @require_POST
-def review(request, output_id: int):
+def decide(request, output_id: int):
     try:
-        services.review_output(
+        r = review.decide(
             request.actor,
             output_id=output_id,
+            kind=request.POST.get("kind", ""),
+            decision=request.POST.get("decision", ""),
+            note=request.POST.get("note", ""),
+            changes=rules.parse_changes(request.POST.get("changes", "")),
+        )
+    except DomainError as e:
+        context = {"workspaces": [], "error": e} | _review_context(request.actor)
+        return render(request, "web/sandbox/index.html", context, status=e.status)
+    messages.success(
+        request,
+        f"{r.get_kind_display()}：{r.get_decision_display()}，输出 {r.output.pk} {r.output.get_status_display()}"
+        f" / {r.kind} review recorded: {r.decision} → {r.output.status}",
+    )
+    return redirect("web:sandbox")
+
+
+@login_required
+@require_POST
+def decide_association(request, job_id: int):
+    """The agency's prior approval of a combining job (R23.5): approved → queued again; rejected → blocked."""
+    try:
+        job = prior_approval.decide(
+            request.actor,
+            job_id=job_id,
             decision=request.POST.get("decision", ""),
             note=request.POST.get("note", ""),
         )
     except DomainError as e:
-        context = {"workspaces": [], "queue": list(selectors.review_queue(request.actor)), "error": e}
+        context = {"workspaces": [], "error": e} | _review_context(request.actor)
         return render(request, "web/sandbox/index.html", context, status=e.status)
-    messages.success(request, "审查决定已记录 / decision recorded")
+    messages.success(
+        request, f"作业 {job.pk}：{job.get_status_display()} / job {job.pk} is now {job.status} (R23.5)"
+    )
     return redirect("web:sandbox")
+
+
+@login_required
+@require_POST
+def resubmit(request, output_id: int):
+    output = selectors.get_output_for(request.actor, output_id)
+    workspace_id = output.job.workspace_id
+    try:
+        job = review.resubmit(request.actor, output_id=output_id, code=request.POST.get("code", ""))
+    except DomainError as e:
+        context = _workspace_context(request.actor, workspace_id) | {"error": e}
+        return render(request, "web/sandbox/workspace.html", context, status=e.status)
+    messages.success(
+        request,
+        f"第 {job.revision} 版已提交：作业 {job.pk} / version {job.revision} submitted as job {job.pk}",
+    )
+    return redirect("web:sandbox-workspace", workspace_id=workspace_id)
 
 
 @login_required
@@ -105,6 +164,8 @@ urlpatterns = [
     path("sandbox/workspaces/<int:workspace_id>/", workspace, name="sandbox-workspace"),
     path("sandbox/workspaces/<int:workspace_id>/jobs", submit, name="sandbox-submit"),
     path("sandbox/workspaces/<int:workspace_id>/mock/<str:table>", mock, name="sandbox-mock"),
-    path("sandbox/outputs/<int:output_id>/review", review, name="sandbox-review"),
+    path("sandbox/outputs/<int:output_id>/review", decide, name="sandbox-review"),
+    path("sandbox/outputs/<int:output_id>/resubmit", resubmit, name="sandbox-resubmit"),
+    path("sandbox/jobs/<int:job_id>/association", decide_association, name="sandbox-association"),
     path("sandbox/outputs/<int:output_id>/download", download, name="sandbox-download"),
 ]
