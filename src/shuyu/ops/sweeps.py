@@ -3,8 +3,7 @@
 - agreements past their end date expire (第十六条 期限, R16.2) — `authorization.expire_agreements`;
 - registrations not renewed lapse (N-REG.17) — `catalog.expire_registrations`;
 - jobs a dead worker left running fail (R18.1 可控) — `sandbox.fail_stale_jobs`;
-- outputs stuck in review past their deadline raise an alert (R19.2) — `sandbox.review.stuck_reviews`
-  when that module exists;
+- outputs stuck in review past their deadline raise one alert each (R19.2) — `sandbox.review`;
 - the ledger's head is signed when it grew (R18.1 可取证): a published checkpoint at least every period.
 
 Every sweep is idempotent and safe to run from several workers at once (each locks what it changes), so
@@ -56,12 +55,9 @@ def _fail_stale_jobs() -> int:
 
 
 def _stuck_reviews() -> int:
-    try:
-        from shuyu.sandbox import review
-    except ImportError:  # pragma: no cover — the two-person review module is optional here
-        return 0
-    sweep = getattr(review, "alert_stuck_reviews", None)
-    return int(sweep()) if sweep else 0
+    from shuyu.sandbox.review import alert_stuck_reviews
+
+    return alert_stuck_reviews()
 
 
 def _checkpoint() -> int:

@@ -1,3 +1,3 @@
 """The sandbox fixtures give the sweeps a real agreement, workspace and ledger."""
 
-from shuyu.sandbox.tests.conftest import data_dir, jail_root, world  # noqa: F401 — shared fixtures
+from shuyu.sandbox.tests.conftest import data_dir, fast_limits, jail_root, workspace, world  # noqa: F401

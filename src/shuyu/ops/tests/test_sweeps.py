@@ -66,3 +66,18 @@ def test_r18_1_cli_sweep_runs_every_sweep_once(world):
     counts = dict(line.split() for line in result.output.splitlines())
     assert counts["checkpoint"] == "1" and counts["expire_agreements"] == "0"
     assert latest_checkpoint().tree_size == ledger.size()
+
+
+@pytest.mark.django_db
+def test_r19_2_the_sweep_alerts_an_output_stuck_in_review_once(world, workspace, fast_limits):
+    from shuyu.ledger.models import LedgerEntry
+    from shuyu.sandbox import services
+
+    zero_cells = "SELECT district, sum(CASE WHEN months > 100 THEN amount ELSE 0 END) AS s FROM r_people GROUP BY district"
+    job = services.submit_sql_job(world.operator, workspace_id=workspace.pk, sql=zero_cells)
+    services.run_pending(limits=fast_limits)
+    assert job.outputs.get().status == "pending"
+    with clock.frozen(clock.now() + dt.timedelta(days=30)):
+        assert sweeps.run_once().counts["stuck_reviews"] == 1
+        assert sweeps.run_once().counts["stuck_reviews"] == 0  # one alert per output and state
+    assert LedgerEntry.objects.filter(action="sandbox.output.overdue").count() == 1
