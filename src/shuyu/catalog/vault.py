@@ -12,9 +12,12 @@ This module does I/O only; the services decide who may load and record the versi
 import codecs
 import contextlib
 import csv
+import ctypes
 import datetime as dt
+import errno
 import hashlib
 import os
+import shutil
 import threading
 import uuid
 from collections.abc import Callable, Iterator
@@ -155,6 +158,8 @@ def detect_encoding(path: Path, declared: str | None) -> str:
     """utf-8 or gb18030 (a superset of GBK); a declared encoding that does not fit is refused with its line."""
     if declared:
         enc = codecs.lookup(declared).name  # 'gbk' → 'gbk', 'UTF8' → 'utf-8'
+        if enc in ("gbk", "gb2312", "gb18030"):
+            return "gb18030"  # checked while it is transcoded (one pass, the line named): see _transcode
         bad = _first_bad_line(path, enc)
         if bad is not None:
             hint = "；文件可能为 GBK/GB18030 编码" if enc == "utf-8" else ""
@@ -163,7 +168,7 @@ def detect_encoding(path: Path, declared: str | None) -> str:
                 f"the file is declared {declared} but line {bad} does not decode",
                 line=bad,
             )
-        return "gb18030" if enc in ("gbk", "gb2312", "gb18030") else enc
+        return enc
     with open(path, "rb") as f:
         sample = f.read(SAMPLE_BYTES)
     try:
@@ -182,26 +187,245 @@ def detect_encoding(path: Path, declared: str | None) -> str:
 
 # ---------------------------------------------------------------- conversion to UTF-8 CSV (streaming)
 
+TRANSCODE_CHUNK = 1 << 22
+# None: one range per two cores (at most 4) for files of 32 MiB and more. On the shared 2-core machine a
+# second thread did not pay (bench/catalog/README.md): the load after it uses every core anyway.
+TRANSCODE_PARTS: int | None = None
+_PARALLEL_MIN_BYTES = 32 << 20  # below this one thread: splitting would cost more than it saves
+_ICONV_FAILED = ctypes.c_size_t(-1).value
 
-def _transcode(src: Path, dst: Path, encoding: str, progress: Progress | None, total: int) -> None:
-    decoder = codecs.getincrementaldecoder(encoding)("strict")
-    done, line = 0, 1
-    with open(src, "rb") as fin, open(dst, "w", encoding="utf-8", newline="") as fout:
-        while chunk := fin.read(CHUNK):
+
+class _Iconv:
+    """GB18030 → UTF-8 by the C library's iconv through ctypes (glibc, musl).
+
+    About 3× Python's gb18030 codec, and it writes UTF-8 bytes directly (no str in between). ctypes releases
+    the GIL during the call, so the parts of a large file convert in parallel threads. glibc follows
+    GB18030-2005/2022: 26 two-byte codes that GB18030-2000 (and Python) map to the private use area decode
+    to their standard characters, and the 18 four-byte codes it no longer accepts are decoded by Python's
+    codec, so exactly the files Python accepts are accepted. `open` returns None where the C library has no
+    iconv or no GB18030; Python's codec is then used.
+    """
+
+    _lib = None
+    enabled = True  # off: Python's codec (the fallback, tested)
+
+    @classmethod
+    def open(cls, encoding: str) -> "_Iconv | None":
+        if cls._lib is None:
             try:
-                text = decoder.decode(chunk)
-            except UnicodeDecodeError as e:
-                bad = line + chunk[: e.start].count(b"\n")
-                raise _fail(
-                    f"第{bad}行不是有效的 {encoding} 字符",
-                    f"line {bad} does not decode as {encoding}",
-                    line=bad,
-                ) from e
-            line += text.count("\n")
-            fout.write(text)
-            done += len(chunk)
-            if progress:
-                progress(0.3 * done / total)
+                lib = ctypes.CDLL(None, use_errno=True)
+                lib.iconv_open.restype = ctypes.c_void_p
+                lib.iconv_open.argtypes = [ctypes.c_char_p, ctypes.c_char_p]
+                lib.iconv.restype = ctypes.c_size_t
+                pp, sp = ctypes.POINTER(ctypes.c_char_p), ctypes.POINTER(ctypes.c_size_t)
+                lib.iconv.argtypes = [ctypes.c_void_p, pp, sp, pp, sp]
+                lib.iconv_close.argtypes = [ctypes.c_void_p]
+            except (OSError, AttributeError):
+                lib = False
+            cls._lib = lib
+        if not (cls.enabled and cls._lib) or encoding != "gb18030":
+            return None
+        cd = cls._lib.iconv_open(b"UTF-8", b"GB18030")
+        if cd is None or cd == _ICONV_FAILED:
+            return None
+        return cls(cls._lib, cd)
+
+    def __init__(self, lib, cd) -> None:
+        self.lib, self.cd = lib, cd
+        self.cap = 2 * TRANSCODE_CHUNK + 64  # GB18030 → UTF-8 grows at most 1.5×; E2BIG is handled anyway
+        self.out = ctypes.create_string_buffer(self.cap)
+        self.addr = ctypes.addressof(self.out)
+        self.view = memoryview(self.out).cast("B")
+
+    def close(self) -> None:
+        self.view.release()
+        self.lib.iconv_close(self.cd)
+
+    def convert(self, data: bytes, write: Callable) -> tuple[int, bool]:
+        """Convert `data`, writing UTF-8. Returns (bytes consumed, stopped at an invalid sequence): fewer
+        bytes are consumed when `data` ends inside a multibyte sequence (kept for the next block)."""
+        n, pos = len(data), 0
+        keep = ctypes.c_char_p(data)  # points into `data` itself, no copy
+        base = ctypes.cast(keep, ctypes.c_void_p).value
+        while pos < n:
+            inp, inleft = ctypes.c_char_p(base + pos), ctypes.c_size_t(n - pos)
+            outp, outleft = ctypes.c_char_p(self.addr), ctypes.c_size_t(self.cap)
+            r = self.lib.iconv(
+                self.cd, ctypes.byref(inp), ctypes.byref(inleft), ctypes.byref(outp), ctypes.byref(outleft)
+            )
+            err = ctypes.get_errno() if r == _ICONV_FAILED else 0
+            if outleft.value != self.cap:
+                write(self.view[: self.cap - outleft.value])
+            pos = n - inleft.value
+            if r != _ICONV_FAILED or err == errno.E2BIG:
+                continue
+            if err != errno.EILSEQ:
+                return pos, False  # EINVAL: the block ends inside a sequence
+            for k in (4, 2, 1):
+                try:
+                    text = data[pos : pos + k].decode("gb18030")
+                except UnicodeDecodeError:
+                    continue
+                if len(text) == 1:
+                    write(text.encode("utf-8"))
+                    pos += k
+                    break
+            else:
+                return pos, True
+        return n, False
+
+
+def _split_at_newlines(src: Path, parts: int, size: int) -> list[tuple[int, int]]:
+    """Byte ranges that start after a newline. In GB18030 (as in UTF-8) the byte 0x0A is never part of a
+    multibyte sequence (second bytes are 0x40–0xFE, four-byte codes use 0x30–0x39 and 0x81–0xFE), so a
+    range boundary is always a character boundary. CSV quoting does not matter: transcoding the ranges one
+    by one and concatenating gives the same bytes as transcoding the file in one go."""
+    cuts = [0]
+    with open(src, "rb") as f:
+        for k in range(1, parts):
+            f.seek(max(k * size // parts, cuts[-1]))
+            block = f.read(1 << 20)
+            nl = block.find(b"\n")
+            if nl < 0:
+                break
+            cut = f.tell() - len(block) + nl + 1
+            if cut >= size:
+                break
+            cuts.append(cut)
+    cuts.append(size)
+    return list(zip(cuts, cuts[1:], strict=False))
+
+
+def _transcode_range(
+    src: Path, dst: Path, encoding: str, start: int, end: int, chunk: int, on_block: Callable | None = None
+) -> int | None:
+    """Transcode src[start:end] into dst; the absolute offset of the first undecodable byte, or None."""
+    conv = _Iconv.open(encoding)
+    decoder = None if conv else codecs.getincrementaldecoder(encoding)("strict")
+    offset, carry = start, b""  # offset: the source position of carry[0]
+    try:
+        with open(src, "rb") as fin, open(dst, "wb") as fout:
+            fin.seek(start)
+            remaining = end - start
+            while remaining:
+                block = fin.read(min(chunk, remaining))
+                if not block:
+                    break
+                remaining -= len(block)
+                if conv is not None:
+                    data = carry + block if carry else block
+                    used, bad = conv.convert(data, fout.write)
+                    if bad:
+                        return offset + used
+                    carry = data[used:]
+                    offset += used
+                else:
+                    pending = len(decoder.getstate()[0])
+                    try:
+                        fout.write(decoder.decode(block).encode("utf-8"))
+                    except UnicodeDecodeError as e:
+                        return offset - pending + e.start
+                    offset += len(block)
+                if on_block:
+                    on_block(len(block))
+            if carry:
+                return offset
+            if decoder is not None:
+                try:
+                    decoder.decode(b"", final=True)
+                except UnicodeDecodeError:
+                    return offset - len(decoder.getstate()[0])
+    finally:
+        if conv is not None:
+            conv.close()
+    return None
+
+
+def _line_at(src: Path, offset: int) -> int:
+    """The 1-based line of the byte at `offset` (only computed for an error: a count over the file head)."""
+    line, left = 1, offset
+    with open(src, "rb") as f:
+        while left > 0 and (block := f.read(min(CHUNK, left))):
+            line += block.count(b"\n")
+            left -= len(block)
+    return line
+
+
+def _append(dst: Path, parts: list[Path]) -> None:
+    with open(dst, "ab") as fout:
+        for p in parts:
+            with open(p, "rb") as fin:
+                size = os.fstat(fin.fileno()).st_size
+                try:
+                    copied = 0
+                    while copied < size:
+                        n = os.copy_file_range(fin.fileno(), fout.fileno(), size - copied)
+                        if n == 0:
+                            break
+                        copied += n
+                except (AttributeError, OSError):
+                    fin.seek(copied)
+                    fout.seek(0, os.SEEK_END)
+                    shutil.copyfileobj(fin, fout, CHUNK)
+            p.unlink()
+
+
+def _transcode(
+    src: Path,
+    dst: Path,
+    encoding: str,
+    progress: Progress | None,
+    *,
+    declared: str | None = None,
+    parts: int | None = None,
+    chunk: int = TRANSCODE_CHUNK,
+) -> None:
+    """Stream `src` into `dst` as UTF-8 in blocks. A large file on a machine with cores to spare is cut at
+    newlines into ranges converted in threads and concatenated; the first undecodable byte is reported by
+    its line (the earliest range's error wins)."""
+    size = src.stat().st_size
+    parts = parts or TRANSCODE_PARTS
+    if parts is None:
+        parts = min(max((os.cpu_count() or 1) // 2, 1), 4) if size >= _PARALLEL_MIN_BYTES else 1
+    ranges = _split_at_newlines(src, max(parts, 1), size)
+    outs = [dst] + [dst.with_name(f"{dst.name}.{i}") for i in range(1, len(ranges))]
+    results: list = [None] * len(ranges)
+
+    def run(i: int) -> None:
+        try:
+            results[i] = _transcode_range(src, outs[i], encoding, *ranges[i], chunk)
+        except BaseException as e:  # re-raised in the caller's thread
+            results[i] = e
+
+    done = [0]
+    share = (ranges[0][1] - ranges[0][0]) or 1
+
+    def on_block(n: int) -> None:  # progress from the caller's thread only
+        done[0] += n
+        progress(0.3 * min(done[0] / share, 1.0))
+
+    workers = [threading.Thread(target=run, args=(i,), daemon=True) for i in range(1, len(ranges))]
+    for w in workers:
+        w.start()
+    try:
+        results[0] = _transcode_range(src, dst, encoding, *ranges[0], chunk, on_block if progress else None)
+    finally:
+        for w in workers:
+            w.join()
+    for r in results:
+        if isinstance(r, BaseException):
+            raise r
+    bad = next((r for r in results if r is not None), None)
+    if bad is not None:
+        line = _line_at(src, bad)
+        name = declared or encoding
+        pre = f"文件声明为 {declared} 编码，但" if declared else ""
+        raise _fail(
+            f"{pre}第{line}行不是有效的 {name} 字符",
+            f"line {line} does not decode as {name}",
+            line=line,
+        )
+    _append(dst, outs[1:])
 
 
 def _cell(value) -> str:
@@ -474,7 +698,7 @@ def _as_utf8_csv(
     if enc == "utf-8":
         return source, enc
     out = work / "utf8.csv"
-    _transcode(source, out, enc, progress, max(source.stat().st_size, 1))
+    _transcode(source, out, enc, progress, declared=encoding)
     return out, enc
 
 
@@ -576,3 +800,25 @@ def sample_columns(
         return header, columns
     finally:
         _rmtree(work)
+
+
+SAMPLE_ROWS = 10_000
+
+
+def sample_parts(
+    parts: list[Path], names: list[str], *, rows: int = SAMPLE_ROWS, memory_limit: str = DEFAULT_MEMORY_LIMIT
+) -> tuple[int, dict[str, list[str | None]]]:
+    """A reservoir sample (fixed seed) of up to `rows` rows of a version's parts, as text per column.
+
+    For the sensitivity detector, which runs here, inside the domain: the values are read in this process
+    and only the detector's counts leave it (`services.suggest_field_sensitivity`)."""
+    con = duckdb.connect(config={"memory_limit": memory_limit, "enable_external_access": True})
+    try:
+        cols = ", ".join(f"CAST({_q(n)} AS VARCHAR)" for n in names)
+        files = ", ".join(_lit(p) for p in parts)
+        data = con.execute(
+            f"SELECT {cols} FROM read_parquet([{files}]) USING SAMPLE reservoir({int(rows)} ROWS) REPEATABLE (42)"
+        ).fetchall()
+    finally:
+        con.close()
+    return len(data), {n: [r[i] for r in data] for i, n in enumerate(names)}

@@ -70,6 +70,50 @@ def test_r23_1_gbk_csv_is_detected_and_loaded(provider, graded, tmp_path):
     assert names == "张三0"
 
 
+# Text that crosses block and range boundaries: 2-byte GBK, 4-byte GB18030 (U+20000, U+1F600), one of the
+# four-byte codes glibc's iconv no longer accepts (U+9FB4 is 0x82359037 in GB18030-2000), a CSV quote
+# holding a newline.
+_GB_TEXT = '张三,𠀀,😀,\u9fb4,"一\n二",€'
+
+
+@pytest.mark.parametrize("native", [True, False])
+def test_r23_1_gb18030_transcoding_in_parallel_ranges_equals_python_decoding(tmp_path, monkeypatch, native):
+    monkeypatch.setattr(vault._Iconv, "enabled", native)
+    text = "h1,h2\n" + "".join(f"{i},{_GB_TEXT}{i}\n" for i in range(400))
+    src = tmp_path / "g.csv"
+    src.write_bytes(text.encode("gb18030"))
+    for parts, chunk in ((1, 7), (3, 5), (4, 1 << 22)):
+        dst = tmp_path / f"u{parts}.csv"
+        vault._transcode(src, dst, "gb18030", None, parts=parts, chunk=chunk)
+        assert dst.read_bytes() == text.encode("utf-8")
+        assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(dst.name)) == [dst.name]
+
+
+@pytest.mark.parametrize("native", [True, False])
+def test_r23_1_undecodable_gbk_in_a_later_range_is_located(tmp_path, monkeypatch, native):
+    monkeypatch.setattr(vault._Iconv, "enabled", native)
+    lines = [f"{i},{_GB_TEXT}".replace('"一\n二"', "一二").encode("gb18030") for i in range(300)]
+    lines[250] += b"\xff\x30"  # never valid in GB18030
+    src = tmp_path / "bad.csv"
+    src.write_bytes(b"\n".join(lines) + b"\n")
+    for parts, chunk in ((1, 1 << 22), (3, 11)):
+        with pytest.raises(DomainError) as err:
+            vault._transcode(
+                src, tmp_path / "u.csv", "gb18030", None, declared="gbk", parts=parts, chunk=chunk
+            )
+        assert err.value.requirement == "R23.1" and err.value.context == {"line": 251}
+        assert "文件声明为 gbk 编码，但第251行" in err.value.zh
+
+
+def test_r23_1_gbk_declared_with_a_bad_byte_is_refused_with_its_line(provider, graded, tmp_path, _vault):
+    path = people_csv(tmp_path / "g.csv", 30, encoding="gbk")
+    lines = path.read_bytes().split(b"\n")
+    lines[17] = lines[17].replace(b",510104,", b",51\x80104,")
+    path.write_bytes(b"\n".join(lines))
+    err = _refused(provider, graded, path, _vault, encoding="gbk")
+    assert "第18行" in err.zh and err.context == {"line": 18}
+
+
 def test_r23_1_header_may_use_chinese_labels(provider, graded, tmp_path):
     path = people_csv(
         tmp_path / "l.csv", 5, header=["公民身份号码", "姓名", "区县", "缴费金额", "缴费日期", "缴费月数"]
