@@ -115,6 +115,29 @@ class ResourceOut(Schema):
     fields: list[FieldOut]
 
 
+class FieldSuggestionOut(Schema):
+    field: str
+    label: str
+    sensitivity: str
+    confirmed: bool
+    suggested: str
+    format: str
+    type: str
+    is_disclosure_unit: bool
+    sampled: int
+    passed: int
+    share: float
+    reason_zh: str
+    reason_en: str
+
+
+class SuggestionsOut(Schema):
+    resource_id: int
+    version: int
+    rows: int
+    fields: list[FieldSuggestionOut]
+
+
 class ClassifyIn(Schema):
     sector: str
     impacts: list[tuple[str, str]]
@@ -395,6 +418,13 @@ def confirm_field(request, resource_id: int, name: str, payload: ConfirmIn):
     return services.confirm_field_sensitivity(
         request.actor, resource_id=resource_id, field_name=name, **payload.dict()
     )
+
+
+@router.post("/resources/{resource_id}/suggestions", response={201: SuggestionsOut, **ERRORS})
+def suggest(request, resource_id: int):
+    """抽样建议字段敏感性（计数与比例，不含任何值，R07.1）/ sensitivity suggestions from a vault sample:
+    counts and shares only; a person of the data source unit confirms through `fields/{name}/confirm`."""
+    return Status(201, services.suggest_field_sensitivity(request.actor, resource_id=resource_id))
 
 
 @router.post("/resources/{resource_id}/rules", response={201: IdOut, **ERRORS})

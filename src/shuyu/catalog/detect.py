@@ -6,6 +6,7 @@ values passed a check) and never repeats a value. Pure: no ORM, clock or I/O.
 """
 
 import datetime as dt
+import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -43,6 +44,12 @@ class Suggestion:
     is_disclosure_unit: bool
     reason_zh: str
     reason_en: str
+    sampled: int = 0  # non-empty sampled values the detector read
+    passed: int = 0  # of which passed the format's check (0 when the name decided)
+
+    @property
+    def share(self) -> float:
+        return round(self.passed / self.sampled, 4) if self.sampled else 0.0
 
 
 def _format_from_values(values: list[str]) -> tuple[str, int]:
@@ -79,13 +86,16 @@ def suggest(name: str, label: str, values: Iterable[str | None]) -> Suggestion:
     sample = [str(v).strip() for v in values if v is not None and str(v).strip() != ""]
     fmt, passed = _format_from_values(sample)
     if fmt:
+        pct = f"{math.floor(1000 * passed / len(sample)) / 10:g}"  # floored: 99.96% is not "100%"
         return Suggestion(
             sensitivity="direct",
             format=fmt,
             type="string",
             is_disclosure_unit=fmt in ("cn_id", "uscc"),
-            reason_zh=f"抽样{len(sample)}个值中{passed}个通过{_CHECK_LABELS[fmt]}检验",
-            reason_en=f"{passed} of {len(sample)} sampled values pass the {fmt} check",
+            reason_zh=f"抽样{len(sample)}个值中{passed}个（{pct}%）通过{_CHECK_LABELS[fmt]}检验",
+            reason_en=f"{passed} of {len(sample)} sampled values ({pct}%) pass the {fmt} check",
+            sampled=len(sample),
+            passed=passed,
         )
     haystack = f"{name} {label}".lower()
     for pattern, sensitivity, name_fmt in _NAME_RULES:
@@ -97,6 +107,7 @@ def suggest(name: str, label: str, values: Iterable[str | None]) -> Suggestion:
                 is_disclosure_unit=name_fmt in ("cn_id", "uscc"),
                 reason_zh=f"字段名称符合规则「{pattern.pattern}」",
                 reason_en=f"the column name matches {pattern.pattern!r}",
+                sampled=len(sample),
             )
     return Suggestion(
         sensitivity="none",
@@ -105,6 +116,7 @@ def suggest(name: str, label: str, values: Iterable[str | None]) -> Suggestion:
         is_disclosure_unit=False,
         reason_zh="未发现标识符或敏感信息特征",
         reason_en="no identifier or sensitive pattern found",
+        sampled=len(sample),
     )
 
 

@@ -106,6 +106,14 @@ def get_resource_for(actor: Actor, resource_id: int) -> DataResource:
     return r
 
 
+def resource_id_of(code: str) -> int:
+    """The id of a resource by its code (codes are public catalog metadata); the services authorize."""
+    pk = DataResource.objects.filter(code=code).values_list("pk", flat=True).first()
+    if pk is None:
+        raise NotFound("resource")
+    return pk
+
+
 def public_resources() -> QuerySet[DataResource]:
     """The public catalog: metadata of resources that are not excluded by law (R05.2) and not core data."""
     return (

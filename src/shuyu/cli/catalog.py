@@ -55,13 +55,38 @@ def _fields_from_file(path: Path, assume_yes: bool):
 
 @resource_app.command("suggest")
 @domain_errors
-def suggest(path: Path = typer.Argument(..., exists=True, help="本地数据文件 / a local data file")) -> None:
-    """根据列名和抽样值建议字段类型与敏感性（不显示任何值）/ suggest types and sensitivity, no values shown."""
-    from shuyu.catalog import detect, vault
+def suggest(
+    target: str = typer.Argument(
+        ..., help="资源编码或编号（抽样入库数据），或本地数据文件 / a resource code or id, or a local file"
+    ),
+    token: str | None = TokenOpt,
+) -> None:
+    """根据列名和抽样值建议字段敏感性（只显示计数与比例，不显示任何值）/ suggest sensitivity, no values shown.
 
-    header, columns = vault.sample_columns(path)
-    for name, s in detect.propose_fields(header, columns):
-        console.print(f"{name}\t{s.type}\t{s.sensitivity}\t{s.format or '-'}\t{s.reason_zh} / {s.reason_en}")
+    A resource: the detector runs over up to 10,000 sampled rows of its latest vault version (R07.1: its
+    data source unit or industry authority); confirm with the field confirmation. A local file: types too."""
+    from shuyu.catalog import detect, selectors, services, vault
+
+    path = Path(target)
+    if path.is_file():
+        header, columns = vault.sample_columns(path)
+        for name, s in detect.propose_fields(header, columns):
+            console.print(
+                f"{name}\t{s.type}\t{s.sensitivity}\t{s.format or '-'}\t{s.reason_zh} / {s.reason_en}"
+            )
+        return
+    actor = current_actor(token)
+    resource_id = int(target) if target.isdigit() else selectors.resource_id_of(target)
+    out = services.suggest_field_sensitivity(actor, resource_id=resource_id)
+    console.print(f"v{out.version}：抽样 {out.rows} 行 / {out.rows} rows sampled")
+    console.print(
+        "字段 field\t当前 current\t建议 suggested\t格式 format\t通过/抽样 passed/sampled\t理由 reason"
+    )
+    for f in out.fields:
+        console.print(
+            f"{f.field}\t{f.sensitivity}{'' if f.confirmed else '（待确认）'}\t{f.suggested}\t{f.format or '-'}\t"
+            f"{f.passed}/{f.sampled}\t{f.reason_zh} / {f.reason_en}"
+        )
 
 
 @resource_app.command("add")

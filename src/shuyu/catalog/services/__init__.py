@@ -35,9 +35,11 @@ from .resources import (
     record_sharing_consent,
     set_catalog_policy,
 )
+from .suggestions import Suggestions, may_suggest, suggest_field_sensitivity
 
 __all__ = [
     "CODE_FORMATS",
+    "Suggestions",
     "accept_registration",
     "add_consistency_rule",
     "apply_registration",
@@ -55,6 +57,7 @@ __all__ = [
     "ingest_file",
     "ingest_postgres",
     "issue_code",
+    "may_suggest",
     "policy",
     "record_correction_basis",
     "record_first_provision",
@@ -69,4 +72,5 @@ __all__ = [
     "resubmit_registration",
     "revoke_registration",
     "set_catalog_policy",
+    "suggest_field_sensitivity",
 ]
