@@ -7,7 +7,7 @@ import pytest
 
 from shuyu.orgs.rules import uscc_check_char
 
-pytest_plugins = ["shuyu.testing.browser"]
+pytest_plugins = ["shuyu.testing.browser", "shuyu.testing.canary"]
 
 _serial = itertools.count(1)
 
