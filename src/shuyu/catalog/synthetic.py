@@ -20,6 +20,9 @@ DISTRICTS = [
     "510117", "510118", "510121", "510129", "510131", "510181", "510182", "510183", "510184", "510185",
     "510302", "510402", "510502", "510603", "510703", "510802", "510903", "511002", "511102", "511302",
 ]  # fmt: skip
+# One planted record (R04.1): the name of the first 社保 record is a canary the suite-wide canary net
+# (shuyu.testing.canary) looks for in every response, download, log, ledger entry and job record.
+CANARY = "金丝雀Canary3d7a"
 INDUSTRIES = ["A", "C", "E", "F", "G", "H", "I", "K", "L", "M"]  # GB/T 4754 门类 (subset)
 
 
@@ -203,7 +206,8 @@ SPECS: dict[str, ResourceSpec] = {
             impacts=[("individual_rights", "serious"), ("public_interest", "general")],
             grading_factors={"群体": "全省参保人员", "精度": "个人逐月"},
             select=lambda s: (
-                f"SELECT i AS record_id, {_id_sql(s)} AS id_no, {_name_sql(s)} AS name, "
+                f"SELECT i AS record_id, {_id_sql(s)} AS id_no, "
+                f"CASE WHEN i = 0 THEN '{CANARY}' ELSE {_name_sql(s)} END AS name, "
                 f"{_pick(DISTRICTS, _h(s, 'd'))} AS district, {_pick(['养老', '医疗', '失业', '工伤'], _h(s, 'ins'))} AS insurance, "
                 f"(DATE '2025-01-01' + INTERVAL ({_h(s, 'm')} % 12) MONTH)::DATE AS month, "
                 f"{_money(s, 'base', 4000, 20000)} AS base, ({_money(s, 'base', 4000, 20000)} * 0.08)::DECIMAL(18,2) AS amount"

@@ -37,6 +37,7 @@ CANARIES: tuple[str, ...] = (
     "Canary9c1e",  # catalog uploads, 金丝雀Canary9c1e (src/shuyu/catalog/tests/conftest.py)
     "Canary7f3a",  # catalog API uploads, 金丝雀Canary7f3a (src/shuyu/catalog/tests/test_api.py)
     "Canary5e2b",  # the demo world's planted version, 金丝雀Canary5e2b (tests/security/conftest.py)
+    "Canary3d7a",  # the demo's synthetic 社保 data, 金丝雀Canary3d7a (shuyu.catalog.synthetic.CANARY)
 )
 _NEEDLES: list[bytes] = [c.encode() for c in CANARIES]
 MIN_PLANTED = 8  # a shorter planted value would match by chance

@@ -36,3 +36,10 @@ def test_synthetic_data_is_deterministic(tmp_path):
 def test_synthetic_gbk_output(tmp_path):
     p = synthetic.write_csv("market", tmp_path / "g.csv", rows=50, encoding="gbk")
     assert "有限公司" in p.read_bytes().decode("gbk")
+
+
+def test_r04_1_the_demo_data_plants_one_canary_record(tmp_path):
+    rows = synthetic.write_csv("hrss", tmp_path / "hrss.csv", rows=50).read_text(encoding="utf-8")
+    assert rows.count(synthetic.CANARY) == 1  # the canary net looks for it everywhere data could leak
+    others = synthetic.write_csv("market", tmp_path / "market.csv", rows=50).read_text(encoding="utf-8")
+    assert synthetic.CANARY not in others
