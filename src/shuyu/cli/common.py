@@ -12,10 +12,15 @@ err_console = Console(stderr=True)
 
 
 def setup_django() -> None:
+    """Set Django up once per process. A second `django.setup()` would configure logging again, binding
+    the console handler to whatever `sys.stderr` is at that moment (in tests, a runner's stream that is
+    closed afterwards)."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shuyu.settings")
     import django
+    from django.apps import apps
 
-    django.setup()
+    if not apps.ready:
+        django.setup()
 
 
 def current_actor(token: str | None):
