@@ -5,25 +5,48 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('authorization', '0002_agreement_field_grants'),
-        ('sandbox', '0003_two_person_review'),
+        ("authorization", "0002_agreement_field_grants"),
+        ("sandbox", "0003_two_person_review"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='job',
-            name='association',
-            field=models.JSONField(blank=True, default=dict, verbose_name='关联汇聚风险'),
+            model_name="job",
+            name="association",
+            field=models.JSONField(blank=True, default=dict, verbose_name="关联汇聚风险"),
         ),
         migrations.AlterField(
-            model_name='job',
-            name='status',
-            field=models.CharField(choices=[('queued', '排队中'), ('running', '运行中'), ('approval', '待事前审批'), ('gated', '待审查'), ('released', '已放行'), ('blocked', '已拦截'), ('failed', '失败'), ('cancelled', '已取消')], default='queued', max_length=10, verbose_name='状态'),
+            model_name="job",
+            name="status",
+            field=models.CharField(
+                choices=[
+                    ("queued", "排队中"),
+                    ("running", "运行中"),
+                    ("approval", "待事前审批"),
+                    ("gated", "待审查"),
+                    ("released", "已放行"),
+                    ("blocked", "已拦截"),
+                    ("failed", "失败"),
+                    ("cancelled", "已取消"),
+                ],
+                default="queued",
+                max_length=10,
+                verbose_name="状态",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='dpbudget',
-            constraint=models.CheckConstraint(condition=models.Q(('delta_spent__lte', django.db.models.expressions.CombinedExpression(models.F('delta_total'), '*', models.Value(1.000001)))), name='dp_budget_delta_not_overspent'),
+            model_name="dpbudget",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "delta_spent__lte",
+                        django.db.models.expressions.CombinedExpression(
+                            models.F("delta_total"), "*", models.Value(1.000001)
+                        ),
+                    )
+                ),
+                name="dp_budget_delta_not_overspent",
+            ),
         ),
     ]
