@@ -36,9 +36,10 @@ class Assessment:
 
 
 def _providers(ws: Workspace) -> dict[str, str]:
-    """Table name → its data source unit (provider organization), from the agreement's scope."""
+    """Table name → its data source unit (the provider's registered name: unique in practice, and what a
+    reviewer recognises), from the agreement's scope."""
     links = ws.agreement.agreement_resources.select_related("resource__provider")
-    return {rules.table_name_for(link.resource.code): link.resource.provider.uscc for link in links}
+    return {rules.table_name_for(link.resource.code): link.resource.provider.name for link in links}
 
 
 def assess(job: Job, ws: Workspace, inputs_for, limits: jail.Limits) -> Assessment | None:

@@ -89,6 +89,7 @@ def test_r23_5_a_cross_unit_join_under_the_threshold_runs_and_its_score_is_recor
     job.refresh_from_db()
     assert job.status in ("released", "gated"), job.error_code
     assert job.association["cross_provider"] and job.association["score"] == 0.0
+    assert job.association["providers"] == sorted(["四川省医疗保障局", "四川省人力资源和社会保障厅"])
     assert job.association["records"] == PEOPLE_CSV_ROWS
     [scored] = _entries("sandbox.job.association_scored")
     assert scored["requirement"] == "R23.5" and scored["score"] == 0.0
@@ -247,3 +248,24 @@ def test_r23_5_pages_agency_decides_and_the_operator_sees_no_score(combined, fas
     job.refresh_from_db()
     assert job.status == "queued"
     assert f'id="job-{job.pk}"' not in client.get("/sandbox/").content.decode()
+
+
+@pytest.mark.browser
+def test_r23_5_agency_approves_a_combining_job_in_a_real_browser(
+    combined, fast_limits, page, login, screenshot
+):
+    sql = JOIN.format(where="where m.birth_year > 1900")
+    job = services.submit_sql_job(combined.operator, workspace_id=combined.ws.pk, sql=sql)
+    services.run_pending(limits=fast_limits)
+    login(combined.reviewer)
+    page.goto("/sandbox/")
+    row = page.locator(f"#job-{job.pk}")
+    text = row.inner_text()
+    assert "100%（阈值 5%）" in text and "r_med.birth_year" in text
+    row.locator("input[name=note]").fill("关联用途在协议范围内")
+    screenshot(page, "approvals")
+    with page.expect_navigation():
+        row.locator("button[value=approve]").click()
+    assert "queued" in page.inner_text("main")
+    job.refresh_from_db()
+    assert job.status == "queued" and job.association["decision"] == "approve"
