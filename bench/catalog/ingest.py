@@ -40,6 +40,8 @@ def _child(kind: str, path: str, out: str, memory: str) -> None:
         # Time the transcoding step on its own (GBK only); the rest of the load is DuckDB and the checks.
         if kind == "shuyu-1":
             vault.TRANSCODE_PARTS = 1  # one thread
+        if kind == "shuyu-2":
+            vault.TRANSCODE_PARTS = 2  # two threads, whatever the core count
         if kind == "shuyu-py":
             vault.TRANSCODE_PARTS, vault._Iconv.enabled = 1, False  # Python's codec, one thread
         inner = vault._transcode
@@ -84,7 +86,7 @@ def main() -> None:
     p.add_argument(
         "--gbk-kinds",
         default="shuyu",
-        help="comma-separated: shuyu (parallel iconv), shuyu-1 (one thread), shuyu-py (Python's codec)",
+        help="comma-separated: shuyu (parallel iconv), shuyu-1 (one thread), shuyu-2 (two threads), shuyu-py (Python's codec)",
     )
     p.add_argument("--no-quality", action="store_true", help="skip the separate quality pass")
     p.add_argument("--repeat", type=int, default=1, help="rounds over all cases (interleaved)")

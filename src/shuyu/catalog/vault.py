@@ -188,8 +188,8 @@ def detect_encoding(path: Path, declared: str | None) -> str:
 # ---------------------------------------------------------------- conversion to UTF-8 CSV (streaming)
 
 TRANSCODE_CHUNK = 1 << 22
-# None: one range per two cores (at most 4) for files of 32 MiB and more. On the shared 2-core machine a
-# second thread did not pay (bench/catalog/README.md): the load after it uses every core anyway.
+# None: one range per core (at most 4) for files of 32 MiB and more. Measured on the 2-core machine when
+# it was quiet: two threads transcode 696 MiB in 0.86–0.9 s instead of 2.0–2.3 s (bench/catalog/README.md).
 TRANSCODE_PARTS: int | None = None
 _PARALLEL_MIN_BYTES = 32 << 20  # below this one thread: splitting would cost more than it saves
 _ICONV_FAILED = ctypes.c_size_t(-1).value
@@ -386,7 +386,7 @@ def _transcode(
     size = src.stat().st_size
     parts = parts or TRANSCODE_PARTS
     if parts is None:
-        parts = min(max((os.cpu_count() or 1) // 2, 1), 4) if size >= _PARALLEL_MIN_BYTES else 1
+        parts = min(max(os.cpu_count() or 1, 1), 4) if size >= _PARALLEL_MIN_BYTES else 1
     ranges = _split_at_newlines(src, max(parts, 1), size)
     outs = [dst] + [dst.with_name(f"{dst.name}.{i}") for i in range(1, len(ranges))]
     results: list = [None] * len(ranges)
