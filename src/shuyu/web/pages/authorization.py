@@ -496,6 +496,30 @@ def _agreement_context(actor, agreement_id: int) -> dict:
         and can(actor, Perm.AUTHORIZATION_AGREEMENT_SIGN, org_id=agreement.agency_id),
         "may_file": agreement.status == rules.AgreementStatus.SIGNED
         and can(actor, Perm.AUTHORIZATION_AGREEMENT_FILE, org_id=agreement.agency_id),
+        **_lifecycle_actions(actor, agreement),
+    }
+
+
+def _may_suspend(actor, agreement) -> bool:
+    """The agency, or the data administration of the agreement's own region (本级, R29.1)."""
+    if actor.org_id == agreement.agency_id:
+        return can(actor, Perm.AUTHORIZATION_AGREEMENT_SUSPEND, org_id=agreement.agency_id)
+    return actor.region_code == agreement.region_id and can(
+        actor, Perm.AUTHORIZATION_AGREEMENT_SUSPEND, region_code=agreement.region_id
+    )
+
+
+def _lifecycle_actions(actor, agreement) -> dict:
+    """Which lifecycle forms the page offers; every act is still checked by the services (R15.1, R29.1)."""
+    status = rules.AgreementStatus(agreement.status)
+    S = rules.AgreementStatus
+    return {
+        "may_activate": status == S.FILED
+        and can(actor, Perm.AUTHORIZATION_AGREEMENT_ACTIVATE, org_id=agreement.agency_id),
+        "may_suspend": status == S.ACTIVE and _may_suspend(actor, agreement),
+        "may_resume": status == S.SUSPENDED and _may_suspend(actor, agreement),
+        "may_terminate": status in (S.ACTIVE, S.SUSPENDED, S.FILED, S.SIGNED)
+        and can(actor, Perm.AUTHORIZATION_AGREEMENT_TERMINATE, org_id=agreement.agency_id),
     }
 
 
@@ -557,6 +581,44 @@ def agreement_file(request, agreement_id: int):
     )
 
 
+@login_required
+@require_POST
+def agreement_activate(request, agreement_id: int):
+    """A filed agreement comes into force on or after its start date (R15.1)."""
+    from shuyu.authorization import services
+
+    return _agreement_act(
+        request,
+        agreement_id,
+        lambda: services.activate_agreement(request.actor, agreement_id=agreement_id),
+        "协议已生效 / agreement in force",
+    )
+
+
+def _reasoned_act(service_name: str, done: str):
+    @login_required
+    @require_POST
+    def view(request, agreement_id: int):
+        from shuyu.authorization import services
+
+        act = getattr(services, service_name)
+        reason = request.POST.get("reason", "")
+        return _agreement_act(
+            request, agreement_id, lambda: act(request.actor, agreement_id=agreement_id, reason=reason), done
+        )
+
+    view.__name__ = f"agreement_{service_name}"
+    return view
+
+
+# 暂停（整改期间）、恢复、提前终止 (第二十九条, R29.1; 第十六条（十二）): each needs a reason, recorded.
+agreement_suspend = _reasoned_act(
+    "suspend_agreement", "协议已暂停，开发利用环境中的作业一律停止 / agreement suspended"
+)
+agreement_resume = _reasoned_act("resume_agreement", "协议已恢复 / agreement resumed")
+agreement_terminate = _reasoned_act("terminate_agreement", "协议已终止 / agreement terminated")
+
+
 def _date(value: str | None) -> dt.date | None:
     return parse_date(value, "R15.1")
 
@@ -589,4 +651,8 @@ urlpatterns = [
     path("agency/agreements/<int:agreement_id>/", agreement_detail, name="agreement"),
     path("agency/agreements/<int:agreement_id>/sign/", agreement_sign, name="agreement-sign"),
     path("agency/agreements/<int:agreement_id>/file/", agreement_file, name="agreement-file"),
+    path("agency/agreements/<int:agreement_id>/activate/", agreement_activate, name="agreement-activate"),
+    path("agency/agreements/<int:agreement_id>/suspend/", agreement_suspend, name="agreement-suspend"),
+    path("agency/agreements/<int:agreement_id>/resume/", agreement_resume, name="agreement-resume"),
+    path("agency/agreements/<int:agreement_id>/terminate/", agreement_terminate, name="agreement-terminate"),
 ]
