@@ -309,6 +309,45 @@ def worker(poll: float = typer.Option(2.0, "--poll", help="轮询间隔（秒）
             time.sleep(poll)
 
 
+@job_app.command("list")
+@domain_errors
+def job_list(
+    workspace: int = typer.Argument(..., help="工作区编号 / workspace id"),
+    token: str = TokenOpt,
+) -> None:
+    """工作区的作业（最近100个）/ the workspace's jobs (latest 100)."""
+    from shuyu.sandbox import selectors
+
+    actor = _actor(token)
+    ws = selectors.get_workspace_for(actor, workspace)
+    for job in selectors.jobs_visible_to(actor).filter(workspace=ws).order_by("-id")[:100]:
+        console.print(
+            f"{job.pk}\t{job.kind}\t{job.status}（{job.get_status_display()}）\t"
+            f"{job.submitted_at:%Y-%m-%d %H:%M}\t{job.code_sha256[:12]}"
+        )
+
+
+@output_app.command("list")
+@domain_errors
+def output_list(
+    workspace: int = typer.Option(None, "--workspace", help="只列此工作区 / only this workspace"),
+    status: str = typer.Option(None, "--status", help="pending | changes | released | blocked | superseded"),
+    token: str = TokenOpt,
+) -> None:
+    """可见的输出及其审查结论（不含数据）/ the outputs you may see, with verdicts (no data)."""
+    from shuyu.sandbox import selectors
+
+    qs = selectors.outputs_visible_to(_actor(token)).order_by("-id")
+    if workspace is not None:
+        qs = qs.filter(job__workspace_id=workspace)
+    if status:
+        qs = qs.filter(status=status)
+    for o in qs[:200]:
+        console.print(
+            f"{o.pk}\tjob {o.job_id}\t{o.name}\tverdict={o.verdict}\t{o.status}（{o.get_status_display()}）"
+        )
+
+
 @output_app.command("show")
 @domain_errors
 def output_show(output: int = typer.Argument(...), token: str = TokenOpt) -> None:

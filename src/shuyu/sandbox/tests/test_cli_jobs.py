@@ -106,3 +106,23 @@ def test_r19_1_cli_refused_query_names_its_article(world, workspace, admin, tmp_
     query.write_text("SELECT id_no FROM r_people LIMIT 1")
     r = _run("job", "submit", workspace.pk, query, "--token", _token(admin, world.operator))
     assert r.exit_code == 1 and "R04.1" in r.output
+
+
+@requires_jail
+def test_r19_1_cli_lists_jobs_and_outputs_without_data(world, workspace, admin, fast_limits):
+    from shuyu.sandbox import services
+
+    op = _token(admin, world.operator)
+    services.submit_sql_job(
+        world.operator,
+        workspace_id=workspace.pk,
+        sql="select district, count(*) n from r_people group by district",
+    )
+    services.run_pending(limits=fast_limits)
+    r = _run("job", "list", workspace.pk, "--token", op)
+    assert r.exit_code == 0 and "released" in r.output, r.output
+    r = _run("output", "list", "--workspace", workspace.pk, "--status", "released", "--token", op)
+    assert r.exit_code == 0 and "verdict=pass" in r.output
+    assert "张" not in r.output  # no data values: names are never listed
+    r = _run("output", "list", "--token", _token(admin, world.stranger))
+    assert r.exit_code == 0 and r.output.strip() == ""  # another operator sees none
