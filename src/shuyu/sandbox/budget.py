@@ -225,7 +225,7 @@ def estimate(actor: Actor, *, workspace_id: int, spec: dict) -> Estimate:
     return _estimate(ws, spec)
 
 
-def submit_dp_job(actor: Actor, *, workspace_id: int, spec: dict) -> Job:
+def submit_dp_job(actor: Actor, *, workspace_id: int, spec: dict, revises=None) -> Job:
     """Queue a declared DP query; refused (nothing spent, nothing queued) if the budget cannot pay."""
     from .services import _check_in_force, _enqueue, _member_workspace, _refused
 
@@ -238,7 +238,7 @@ def submit_dp_job(actor: Actor, *, workspace_id: int, spec: dict) -> Job:
     except DomainError as err:
         _refused(actor, ws, JobKind.DP, json.dumps(spec, sort_keys=True, default=str), err)
         raise
-    return _enqueue(actor, ws, JobKind.DP, est.query.canonical(), [est.resource])
+    return _enqueue(actor, ws, JobKind.DP, est.query.canonical(), [est.resource], revises)
 
 
 # --- in the worker ---------------------------------------------------------------------------------------

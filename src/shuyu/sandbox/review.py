@@ -208,29 +208,27 @@ def resubmit(actor: Actor, *, output_id: int, code: str) -> Job:
     rules.check_output_awaits_changes(output.status)
     ws_id, kind = output.job.workspace_id, output.job.kind
     if kind == JobKind.SQL:
-        job = services.submit_sql_job(actor, workspace_id=ws_id, sql=code)
+        job = services.submit_sql_job(actor, workspace_id=ws_id, sql=code, revises=output)
     elif kind == JobKind.PYTHON:
-        job = services.submit_python_job(actor, workspace_id=ws_id, code=code)
+        job = services.submit_python_job(actor, workspace_id=ws_id, code=code, revises=output)
     else:
         try:
             spec = json.loads(code)
         except ValueError:
             raise DomainError("R18.2", "差分隐私声明须为 JSON", "a DP declaration must be JSON") from None
-        job = budget.submit_dp_job(actor, workspace_id=ws_id, spec=spec)
+        job = budget.submit_dp_job(actor, workspace_id=ws_id, spec=spec, revises=output)
+    # The job is a revision from its creation (reviewed again whatever the gate says); a concurrent
+    # resubmission may have superseded the output first: then this one is a second revision, reviewed too.
     with transaction.atomic():
         old = Output.objects.select_for_update().select_related("job").get(pk=output.pk)
-        rules.check_output_awaits_changes(
-            old.status
-        )  # a concurrent resubmission took it: this job stands alone
-        revision = old.job.revision + 1
-        Job.objects.filter(pk=job.pk).update(revises=old, revision=revision)
-        old.status, old.status_at = OutputStatus.SUPERSEDED, clock.now()
-        old.save(update_fields=["status", "status_at"])
+        if old.status == OutputStatus.CHANGES:
+            old.status, old.status_at = OutputStatus.SUPERSEDED, clock.now()
+            old.save(update_fields=["status", "status_at"])
         ledger.append(
             actor,
             "sandbox.output.resubmitted",
             old,
-            {"job": job.pk, "version": revision, "code_sha256": job.code_sha256, "sha256": old.sha256},
+            {"job": job.pk, "version": job.revision, "code_sha256": job.code_sha256, "sha256": old.sha256},
         )
         _update_job_status(old.job_id)
     job.refresh_from_db()

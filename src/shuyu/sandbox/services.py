@@ -232,7 +232,11 @@ def _refused(actor: Actor, ws: Workspace, kind: str, code: str, err: DomainError
 
 
 @transaction.atomic
-def _enqueue(actor: Actor, ws: Workspace, kind: str, code: str, resources: list[str]) -> Job:
+def _enqueue(
+    actor: Actor, ws: Workspace, kind: str, code: str, resources: list[str], revises: Output | None = None
+) -> Job:
+    # A revision after 附条件批准 is linked when it is created, so no worker can run it as a plain job
+    # (and release it on a pass) before the link exists (R19.2).
     job = Job.objects.create(
         workspace=ws,
         kind=kind,
@@ -242,6 +246,8 @@ def _enqueue(actor: Actor, ws: Workspace, kind: str, code: str, resources: list[
         resources=resources,
         submitted_at=clock.now(),
         submitted_by_person_id=actor.person_id,
+        revises=revises,
+        revision=revises.job.revision + 1 if revises is not None else 1,
     )
     ledger.append(
         actor,
@@ -257,7 +263,7 @@ def _notify_workers(job_id: int) -> None:
     """The queue is the Job table (works on SQLite and PostgreSQL): workers poll it; nothing to send."""
 
 
-def submit_sql_job(actor: Actor, *, workspace_id: int, sql: str) -> Job:
+def submit_sql_job(actor: Actor, *, workspace_id: int, sql: str, revises: Output | None = None) -> Job:
     """Check the query at submission (R19.1, R04.1) and queue it; a refusal leaves only a ledger entry."""
     ws = _member_workspace(actor, workspace_id)
     try:
@@ -269,10 +275,10 @@ def submit_sql_job(actor: Actor, *, workspace_id: int, sql: str) -> Job:
         _refused(actor, ws, JobKind.SQL, sql, err)
         raise
     codes = {t.name: t.resource_code for t in tables}
-    return _enqueue(actor, ws, JobKind.SQL, sql, sorted(codes[n] for n in checked.tables))
+    return _enqueue(actor, ws, JobKind.SQL, sql, sorted(codes[n] for n in checked.tables), revises)
 
 
-def submit_python_job(actor: Actor, *, workspace_id: int, code: str) -> Job:
+def submit_python_job(actor: Actor, *, workspace_id: int, code: str, revises: Output | None = None) -> Job:
     """Queue a Python script; it runs in the jail with every in-scope table (R19.1)."""
     ws = _member_workspace(actor, workspace_id)
     try:
@@ -286,7 +292,7 @@ def submit_python_job(actor: Actor, *, workspace_id: int, code: str) -> Job:
     except DomainError as err:
         _refused(actor, ws, JobKind.PYTHON, code, err)
         raise
-    return _enqueue(actor, ws, JobKind.PYTHON, code, sorted(t.resource_code for t in tables))
+    return _enqueue(actor, ws, JobKind.PYTHON, code, sorted(t.resource_code for t in tables), revises)
 
 
 @transaction.atomic

@@ -469,3 +469,20 @@ def test_r19_2_a_revision_the_gate_would_pass_is_still_reviewed_again(world, pen
         services.download_released_output(world.operator, output_id=new.pk)
     _decide(world.reviewer, new, "security")
     assert _decide(world.agency, new, "business").output.status == "released"
+
+
+@requires_jail
+def test_r19_2_a_revision_is_linked_from_its_creation_so_a_fast_worker_cannot_release_it(
+    world, pending, fast_limits
+):
+    changes = [{"action": "suppress", "cell": 1, "detail": "零值单元格"}]
+    _decide(world.reviewer, pending, "security", decision="conditional", note="抑制零值", changes=changes)
+    _decide(world.agency, pending, "business")
+    passing = "SELECT district, count(*) AS n FROM r_people GROUP BY district"
+    # the worker runs the new job before the resubmission's second step could mark anything
+    job = services.submit_sql_job(
+        world.operator, workspace_id=pending.job.workspace_id, sql=passing, revises=pending
+    )
+    assert (job.revises_id, job.revision) == (pending.pk, 2)
+    services.run_pending(limits=fast_limits)
+    assert Job.objects.get(pk=job.pk).outputs.get().status == "pending"  # reviewed again, not released
