@@ -17,6 +17,8 @@ NAV = [
     ("备案", "Filings", "web:filings", Perm.AUTHORIZATION_PLAN_RECEIVE_FILING),
     ("运营机构遴选", "Selections", "web:selections", Perm.AUTHORIZATION_SELECTION_VIEW),
     ("授权运营协议", "Agreements", "web:agreements", Perm.AUTHORIZATION_AGREEMENT_VIEW),
+    ("确定实施机构", "Designations", "web:designations", Perm.AUTHORIZATION_DESIGNATION_CREATE),
+    ("实施机构备案", "Designations", "web:designations", Perm.AUTHORIZATION_DESIGNATION_FILE),
 ]
 # Other domains' page modules may declare their own `NAV` list in the same shape; it is appended here.
 _OTHER_PAGES = ("catalog", "ledger", "sandbox")

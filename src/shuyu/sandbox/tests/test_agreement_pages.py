@@ -81,3 +81,11 @@ def test_r29_1_suspend_in_a_real_browser(world, page, login, screenshot):
     assert "协议已暂停" in page.inner_text("main")
     world.agreement.refresh_from_db()
     assert world.agreement.status == "suspended"
+
+
+def test_r19_1_the_secure_environment_is_in_each_roles_navigation(world, client):
+    _login(client, world.operator)
+    assert '<a href="/sandbox/">安全开发环境' in client.get("/").content.decode()
+    _login(client, world.reviewer)
+    home = client.get("/").content.decode()
+    assert '<a href="/sandbox/">输出审查' in home and "安全开发环境<span" not in home

@@ -619,6 +619,87 @@ agreement_resume = _reasoned_act("resume_agreement", "协议已恢复 / agreemen
 agreement_terminate = _reasoned_act("terminate_agreement", "协议已终止 / agreement terminated")
 
 
+# --- 实施机构确定 (第八条, R08.1) --------------------------------------------------------------------------
+
+
+def _designations_context(actor) -> dict:
+    from shuyu.core.roles import Role
+    from shuyu.orgs.models import Organization
+
+    may_designate = can(actor, Perm.AUTHORIZATION_DESIGNATION_CREATE)
+    candidates = (
+        Organization.objects.filter(kind=Role.IMPLEMENTING_AGENCY, region_id=actor.region_code).order_by(
+            "name"
+        )
+        if may_designate and actor.region_code
+        else Organization.objects.none()
+    )
+    rows = list(selectors.designations_visible_to(actor).order_by("region_id", "-designated_on", "-id"))
+    may_file = can(actor, Perm.AUTHORIZATION_DESIGNATION_FILE)
+    return {
+        "designations": rows,
+        "may_designate": may_designate,
+        "candidates": candidates,
+        "fileable": {
+            d.pk
+            for d in rows
+            if may_file
+            and d.filed_at is None
+            and d.revoked_at is None
+            and can(actor, Perm.AUTHORIZATION_DESIGNATION_FILE, region_code=d.region_id)
+        },
+        "today": clock.today(),
+    }
+
+
+@login_required
+def designations(request):
+    """市（州）人民政府确定本级实施机构，报省级数据管理部门备案 (R08.1)."""
+    return render(request, "web/authorization/designations.html", _designations_context(request.actor))
+
+
+@login_required
+@require_POST
+def designation_create(request):
+    from shuyu.authorization import services
+
+    post = request.POST
+    try:
+        designated_on = _date(post.get("designated_on"))
+        if designated_on is None:
+            raise DomainError("R08.1", "须填写确定日期", "the designation date is required")
+        try:
+            agency_org_id = int(post.get("agency_org_id", ""))
+        except ValueError:
+            raise DomainError("R08.1", "须选择实施机构", "choose the implementing agency") from None
+        services.designate_agency(
+            request.actor,
+            agency_org_id=agency_org_id,
+            decision_ref=post.get("decision_ref", ""),
+            designated_on=designated_on,
+        )
+    except DomainError as e:
+        context = {**_designations_context(request.actor), "form": post}
+        return _refused(request, "web/authorization/designations.html", context, e)
+    messages.success(request, "已确定本级实施机构，待省级数据管理部门备案 / designation recorded")
+    return redirect("web:designations")
+
+
+@login_required
+@require_POST
+def designation_file(request, designation_id: int):
+    from shuyu.authorization import services
+
+    try:
+        services.file_designation(request.actor, designation_id=designation_id)
+    except DomainError as e:
+        return _refused(
+            request, "web/authorization/designations.html", _designations_context(request.actor), e
+        )
+    messages.success(request, "已备案 / designation filed")
+    return redirect("web:designations")
+
+
 def _date(value: str | None) -> dt.date | None:
     return parse_date(value, "R15.1")
 
@@ -647,6 +728,9 @@ urlpatterns = [
     ),
     path("agency/selections/<int:selection_id>/decide/", selection_decide, name="selection-decide"),
     path("agency/selections/<int:selection_id>/agreement/", agreement_create, name="agreement-create"),
+    path("agency/designations/", designations, name="designations"),
+    path("agency/designations/new/", designation_create, name="designation-create"),
+    path("agency/designations/<int:designation_id>/file/", designation_file, name="designation-file"),
     path("agency/agreements/", agreement_list, name="agreements"),
     path("agency/agreements/<int:agreement_id>/", agreement_detail, name="agreement"),
     path("agency/agreements/<int:agreement_id>/sign/", agreement_sign, name="agreement-sign"),

@@ -16,6 +16,12 @@ from shuyu.core.permissions import Perm, has_perm
 from shuyu.sandbox import budget, prior_approval, review, rules, selectors, services
 from shuyu.sandbox.models import ReviewKind
 
+# The operator's workspaces and the agency's review queue are the same page, named for each role.
+NAV = [
+    ("安全开发环境", "Secure environment", "web:sandbox", Perm.SANDBOX_JOB_SUBMIT),
+    ("输出审查", "Output review", "web:sandbox", Perm.SANDBOX_OUTPUT_REVIEW),
+]
+
 
 def _review_context(actor) -> dict:
     """The agency's queue (two reviews per output, reasons per cell) and the overdue outputs (R19.2)."""
