@@ -128,7 +128,8 @@ def decide(
             output.released_at = now
         if outcome == OutputStatus.BLOCKED:
             output.rows = []  # a rejected table is not kept
-        output.save(update_fields=["status", "status_at", "released_at", "rows"])
+            _drop_populations(output)  # nor its contributor sets: they will never be released
+        output.save(update_fields=["status", "status_at", "released_at", "rows", "populations"])
     review.receipt = _signed_receipt(output, review)
     review.save(update_fields=["receipt"])
     ledger.append(
@@ -151,6 +152,35 @@ def decide(
         ledger.append(actor, "sandbox.output.released", output, {"sha256": output.sha256, "by": "review"})
     _update_job_status(output.job_id)
     return review
+
+
+def _population_files(output: Output) -> set[str]:
+    return {str(v["file"]) for _, _, v in output.populations if isinstance(v, dict) and "file" in v}
+
+
+def _drop_populations(output: Output) -> None:
+    """Forget a rejected or superseded output's contributor sets; delete their files from the population
+    store once the decision commits, unless another live output of the job shares a file (outputs of one
+    job may point into the same file; released ones are in the release history)."""
+    from . import services
+
+    files = _population_files(output)
+    output.populations = []
+    if not files:
+        return
+    live = Output.objects.filter(job_id=output.job_id).exclude(pk=output.pk)
+    live = live.exclude(status__in=[OutputStatus.BLOCKED, OutputStatus.SUPERSEDED])
+    shared = set().union(*(_population_files(o) for o in live)) if live else set()
+    doomed = [f for f in files if f not in shared]
+    root = services._population_root()
+
+    def remove():
+        for f in doomed:
+            path = (root / f).resolve()
+            if root.resolve() in path.parents:
+                path.unlink(missing_ok=True)
+
+    transaction.on_commit(remove)
 
 
 def _update_job_status(job_id: int) -> None:
@@ -223,7 +253,8 @@ def resubmit(actor: Actor, *, output_id: int, code: str) -> Job:
         old = Output.objects.select_for_update().select_related("job").get(pk=output.pk)
         if old.status == OutputStatus.CHANGES:
             old.status, old.status_at = OutputStatus.SUPERSEDED, clock.now()
-            old.save(update_fields=["status", "status_at"])
+            _drop_populations(old)  # a superseded version is never released
+            old.save(update_fields=["status", "status_at", "populations"])
         ledger.append(
             actor,
             "sandbox.output.resubmitted",

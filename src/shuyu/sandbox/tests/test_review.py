@@ -486,3 +486,62 @@ def test_r19_2_a_revision_is_linked_from_its_creation_so_a_fast_worker_cannot_re
     assert (job.revises_id, job.revision) == (pending.pk, 2)
     services.run_pending(limits=fast_limits)
     assert Job.objects.get(pk=job.pk).outputs.get().status == "pending"  # reviewed again, not released
+
+
+# Counted cells (80 people each) have contributor sets kept as files; the zero sums send it to review.
+COUNTED_ZERO_CELLS = (
+    "SELECT district, count(*) AS n, sum(CASE WHEN months > 100 THEN amount ELSE 0 END) AS s "
+    "FROM r_people GROUP BY district"
+)
+
+
+@pytest.fixture
+def pending_with_files(world, workspace, fast_limits):
+    job = services.submit_sql_job(world.operator, workspace_id=workspace.pk, sql=COUNTED_ZERO_CELLS)
+    services.run_pending(limits=fast_limits)
+    output = Job.objects.get(pk=job.pk).outputs.get()
+    assert output.status == "pending" and review._population_files(output)
+    return output
+
+
+@requires_jail
+def test_r19_2_a_rejected_outputs_contributor_sets_leave_the_store(
+    world, pending_with_files, django_capture_on_commit_callbacks
+):
+    from shuyu.sandbox import services as sandbox_services
+
+    files = review._population_files(pending_with_files)
+    root = sandbox_services._population_root()
+    assert all((root / f).exists() for f in files)
+    with django_capture_on_commit_callbacks(execute=True):
+        out = _decide(
+            world.reviewer, pending_with_files, "security", decision="reject", note="可推断个人"
+        ).output
+    assert out.populations == [] and out.status == "blocked"
+    assert not any((root / f).exists() for f in files)
+
+
+@requires_jail
+def test_r19_2_a_population_file_another_live_output_shares_is_kept(
+    world, pending_with_files, django_capture_on_commit_callbacks
+):
+    from shuyu.sandbox import services as sandbox_services
+
+    p = pending_with_files
+    sibling = Output.objects.create(
+        job=p.job,
+        name="sibling",
+        verdict="review",
+        reasons=p.reasons,
+        status="pending",
+        columns=p.columns,
+        rows=p.rows,
+        sha256=p.sha256,
+        populations=p.populations,
+        created_at=p.created_at,
+    )
+    files = review._population_files(p)
+    with django_capture_on_commit_callbacks(execute=True):
+        _decide(world.reviewer, p, "security", decision="reject", note="可推断个人")
+    root = sandbox_services._population_root()
+    assert all((root / f).exists() for f in files) and review._population_files(sibling) == files
