@@ -49,4 +49,15 @@ def actor(request):
     """`actor`, `nav` and `role_labels` in every template."""
     a = getattr(request, "actor", None) or actor_for_user(getattr(request, "user", None))
     roles = [ROLE_LABELS[r] for r in sorted(a.roles) if r in ROLE_LABELS]
-    return {"actor": a, "nav": nav_for(a), "actor_roles": roles}
+    nav = nav_for(a)
+    _mark_current(nav, getattr(request, "path", "") or "")
+    return {"actor": a, "nav": nav, "actor_roles": roles}
+
+
+def _mark_current(nav: list[dict], path: str) -> None:
+    """The one entry whose URL is the longest prefix of the page's path is current (never the home page
+    for every page, and not both `/catalog/` and `/catalog/manage/`)."""
+    matches = [item for item in nav if item["url"] != "/" and path.startswith(item["url"])]
+    best = max(matches, key=lambda item: len(item["url"]), default=None)
+    for item in nav:
+        item["current"] = item is best

@@ -76,3 +76,10 @@ def test_r08_1_an_operator_sees_no_designation_forms(cd, make_actor, client):
         {"agency_org_id": cd.agency.org_id, "decision_ref": "文", "designated_on": "2025-07-15"},
     )
     assert r.status_code == 403 and not Designation.objects.exists()
+
+
+def test_navigation_marks_only_the_longest_matching_entry_as_current(make_actor, client):
+    _login(client, make_actor("data_source_unit", "510000"))
+    page = client.get("/catalog/manage/").content.decode()
+    assert page.count('aria-current="page"') == 1
+    assert 'class="current" aria-current="page">数据资源管理' in page
