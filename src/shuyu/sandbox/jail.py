@@ -7,7 +7,9 @@ Layers, outermost first (each is enough to stop something on its own; together t
 - `bwrap`: every namespace unshared (no network, own pid/ipc/uts/mount/cgroup), a user namespace only
   because bubblewrap needs one without root, further user namespaces disabled, new session, dies with
   its parent; a root made of read-only binds of exactly /usr, the project's site-packages and our jailed
-  helper scripts, a size-limited tmpfs /tmp, inputs bound read-only, one writable output folder;
+  helper scripts, a size-limited tmpfs /tmp, inputs bound read-only, one writable output folder (what
+  the jail's uid cannot reach on the host — a checkout under /root — root first binds read-only into the
+  run's own folder, `_stage`);
 - /tmp and the output folder live on one tmpfs mounted on the host per run, limited in bytes and
   inodes, so filling the disk or creating a million files hits that mount and nothing else;
 - a seccomp filter (x86-64) denying namespace, mount, keyring, tracing, BPF, io_uring, userfaultfd and
@@ -81,6 +83,7 @@ class JailResult:
     rejected: int = 0  # outputs refused by the collector (links, odd names, kinds, sizes)
     stdout: bytes = b""
     stderr: bytes = b""
+    uid: int | None = None  # the run's host uid (audit and tests: no process of it may outlive the run)
 
     @property
     def killed(self) -> bool:
@@ -128,8 +131,9 @@ def check_available() -> None:
     if os.geteuid() != 0:
         raise JailUnavailable("the jail runner must start as root to drop to a fresh uid")
     interpreter()
-    if not _jail_readable(site_packages()) or not _jail_readable(JAILED_DIR):
-        raise JailUnavailable("site-packages or the jailed helpers are not world-readable")
+    # site-packages, the jailed helpers and the inputs may sit under a folder the jail's uid cannot cross
+    # (a checkout in /root or a 0700 home): `run` then bind-mounts them, as root and read-only, into the
+    # run's own folder before dropping privileges (`_stage`).
 
 
 @dataclass
@@ -141,6 +145,10 @@ class _Run:
     tmp: Path
     job: Path
     logs: Path
+    stage: Path  # read-only binds root makes of sources the jail's uid cannot reach (`_stage`)
+    staged: list[Path] = field(default_factory=list)
+    site: Path | None = None
+    helpers: Path | None = None
 
 
 def _mount_output(run: _Run, limits: Limits) -> None:
@@ -232,10 +240,10 @@ def _bwrap_args(run: _Run, limits: Limits, inputs: Mapping[str, Path]) -> list[s
         str(run.tmp),
         "/tmp",
         "--ro-bind",
-        str(site_packages()),
+        str(run.site or site_packages()),
         "/opt/site",
         "--ro-bind",
-        str(JAILED_DIR),
+        str(run.helpers or JAILED_DIR),
         "/opt/shuyu",
         "--ro-bind",
         str(run.job),
@@ -267,6 +275,34 @@ def _prlimit_args(limits: Limits) -> list[str]:
     ]
 
 
+def _stage(run: _Run, source: Path, name: str) -> Path:
+    """`source` as the jail's uid can reach it: itself when it can, else a read-only bind mount of it that
+    root makes inside the run's folder (root:JAIL_GID 0750) before privileges are dropped."""
+    source = Path(source).resolve()
+    if _jail_readable(source):
+        return source
+    target = run.stage / name
+    if source.is_dir():
+        target.mkdir(mode=0o750)
+    else:
+        target.touch(mode=0o640)
+    restrict_to_jail(target, folder=source.is_dir())
+    subprocess.run(["mount", "--bind", str(source), str(target)], check=True, env={}, capture_output=True)
+    run.staged.append(target)
+    subprocess.run(
+        ["mount", "-o", "remount,bind,ro,nosuid,nodev", str(target)], check=True, env={}, capture_output=True
+    )
+    return target
+
+
+def _unstage(run: _Run) -> bool:
+    """Unmount every staged bind; True when none is left mounted (only then may the folder be removed:
+    removing it with a bind still in place would delete the source's files)."""
+    for target in reversed(run.staged):
+        _umount(target)
+    return not any(os.path.ismount(t) for t in run.staged)
+
+
 def run(
     script: str,
     *,
@@ -279,9 +315,6 @@ def run(
 ) -> JailResult:
     """Run `/opt/shuyu/<script>` in a fresh jail with `inputs` at /in and `job_files` at /job."""
     check_available()
-    for path in inputs.values():
-        if not _jail_readable(Path(path)):
-            raise JailUnavailable("an input is not readable by the jail's uid")
     workdir = Path(tempfile.mkdtemp(prefix="shuyu-jail-", dir=workroot))
     restrict_to_jail(workdir, folder=True)
     run_ = _Run(
@@ -292,8 +325,11 @@ def run(
         tmp=workdir / "mnt" / "tmp",
         job=workdir / "job",
         logs=workdir / "mnt" / "logs",
+        stage=workdir / "stage",
     )
     run_.mnt.mkdir()
+    run_.stage.mkdir()
+    restrict_to_jail(run_.stage, folder=True)
     run_.job.mkdir()
     restrict_to_jail(run_.job, folder=True)
     for name, data in job_files.items():
@@ -303,14 +339,21 @@ def run(
         restrict_to_jail(run_.job / name)
     mounted = False
     try:
+        for name in inputs:
+            if not _OUTPUT_NAME.match(name):
+                raise ValueError(f"bad input name {name!r}")
+        run_.site = _stage(run_, site_packages(), "site")
+        run_.helpers = _stage(run_, JAILED_DIR, "helpers")
+        staged_inputs = {name: _stage(run_, Path(p), f"in-{name}") for name, p in inputs.items()}
         _mount_output(run_, limits)
         mounted = True
-        return _execute(run_, script, inputs, limits, output_kinds, args)
+        return _execute(run_, script, staged_inputs, limits, output_kinds, args)
     finally:
         _kill_leftovers(run_.uid)
         if mounted:
             _umount(run_.mnt)
-        shutil.rmtree(workdir, ignore_errors=True)
+        if _unstage(run_) and not os.path.ismount(run_.mnt):
+            shutil.rmtree(workdir, ignore_errors=True)
 
 
 def _execute(run_: _Run, script, inputs, limits: Limits, output_kinds, args) -> JailResult:
@@ -378,6 +421,7 @@ def _spawn(run_: _Run, script, inputs, limits: Limits, output_kinds, args, pytho
         rejected=rejected,
         stdout=_read_capped(out_log),
         stderr=_read_capped(err_log),
+        uid=run_.uid,
     )
 
 

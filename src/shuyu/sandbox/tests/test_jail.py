@@ -220,18 +220,18 @@ def test_r18_1_fork_bomb_is_contained_and_cleaned_up(inputs, small_limits, jail_
         jail_root,
     )
     assert run.status in ("timeout", "killed", "error")
-    # nothing of the run is left on the host
-    assert not [p for p in os.listdir("/proc") if p.isdigit() and _live_jail_uid(p)]
+    # nothing of the run is left on the host (other tests' jails may run at the same time: only this uid)
+    assert jail.UID_RANGE[0] <= raw.uid < jail.UID_RANGE[1]
+    assert not [p for p in os.listdir("/proc") if p.isdigit() and _live_with_uid(p, raw.uid)]
 
 
-def _live_jail_uid(pid: str) -> bool:
+def _live_with_uid(pid: str, uid: int) -> bool:
     try:
         with open(f"/proc/{pid}/status") as fh:
             fields = dict(line.split(":", 1) for line in fh if ":" in line)
     except OSError:
         return False
-    uid = int(fields["Uid"].split()[0])
-    return jail.UID_RANGE[0] <= uid < jail.UID_RANGE[1] and not fields["State"].strip().startswith("Z")
+    return int(fields["Uid"].split()[0]) == uid and not fields["State"].strip().startswith("Z")
 
 
 def test_r18_1_allocating_50_gb_fails_inside_the_jail(inputs, small_limits, jail_root, untouched):
@@ -410,3 +410,31 @@ def test_r04_1_projected_inputs_are_unreadable_to_other_host_accounts(inputs):
         env={},
     )
     assert denied.returncode != 0 and denied.stdout == b""
+
+
+@requires_jail
+def test_r18_1_sources_behind_a_folder_the_jail_cannot_cross_are_bound_read_only_and_left_intact(
+    tmp_path, inputs, small_limits, monkeypatch
+):
+    """A checkout under /root or a 0700 home: root binds what the run needs, read-only, into the run's
+    own folder; the sources stay untouched and no mount is left behind."""
+    import shutil
+
+    from shuyu.sandbox import sqlpolicy
+    from shuyu.sandbox.tests.factories import TABLES
+
+    hidden = tmp_path / "home"
+    hidden.mkdir(mode=0o700)
+    data = hidden / "persons.parquet"
+    shutil.copy(inputs["persons"], data)
+    jail.restrict_to_jail(data)
+    helpers = hidden / "jailed"
+    shutil.copytree(jail.JAILED_DIR, helpers)
+    monkeypatch.setattr(jail, "JAILED_DIR", helpers)
+    assert not jail._jail_readable(data) and not jail._jail_readable(helpers)
+    checked = sqlpolicy.check_sql("select region, count(*) n from persons group by region", TABLES)
+    result = engine.run_sql(checked, inputs={"persons": data}, limits=small_limits)
+    assert sum(row[1] for row in result.rows) == 300
+    assert data.stat().st_size > 0 and (helpers / "duckdb_worker.py").exists()
+    with open("/proc/mounts", encoding="utf-8") as fh:
+        assert not [line for line in fh if "/stage/helpers" in line or "/stage/in-persons" in line]
