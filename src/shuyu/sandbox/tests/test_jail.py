@@ -419,6 +419,8 @@ def test_r18_1_sources_behind_a_folder_the_jail_cannot_cross_are_bound_read_only
     """A checkout under /root or a 0700 home: root binds what the run needs, read-only, into the run's
     own folder; the sources stay untouched and no mount is left behind."""
     import shutil
+    import tempfile
+    from pathlib import Path
 
     from shuyu.sandbox import sqlpolicy
     from shuyu.sandbox.tests.factories import TABLES
@@ -432,9 +434,15 @@ def test_r18_1_sources_behind_a_folder_the_jail_cannot_cross_are_bound_read_only
     shutil.copytree(jail.JAILED_DIR, helpers)
     monkeypatch.setattr(jail, "JAILED_DIR", helpers)
     assert not jail._jail_readable(data) and not jail._jail_readable(helpers)
-    checked = sqlpolicy.check_sql("select region, count(*) n from persons group by region", TABLES)
-    result = engine.run_sql(checked, inputs={"persons": data}, limits=small_limits)
-    assert sum(row[1] for row in result.rows) == 300
-    assert data.stat().st_size > 0 and (helpers / "duckdb_worker.py").exists()
-    with open("/proc/mounts", encoding="utf-8") as fh:
-        assert not [line for line in fh if "/stage/helpers" in line or "/stage/in-persons" in line]
+    workroot = Path(tempfile.mkdtemp(prefix="stage-test-"))  # this run's folder, apart from other runs
+    os.chmod(workroot, 0o755)
+    try:
+        checked = sqlpolicy.check_sql("select region, count(*) n from persons group by region", TABLES)
+        result = engine.run_sql(checked, inputs={"persons": data}, limits=small_limits, workroot=workroot)
+        assert sum(row[1] for row in result.rows) == 300
+        assert data.stat().st_size > 0 and (helpers / "duckdb_worker.py").exists()
+        with open("/proc/mounts", encoding="utf-8") as fh:
+            assert not [line for line in fh if str(workroot) in line]  # every bind was removed
+        assert list(workroot.iterdir()) == []  # and the run's folder with them
+    finally:
+        shutil.rmtree(workroot, ignore_errors=True)
