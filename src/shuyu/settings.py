@@ -123,7 +123,9 @@ LOGIN_URL = "/login/"
 LOGIN_REDIRECT_URL = "/agency/"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_AGE = 60 * 60 * 8
+# An idle session ends (SEC-AUTH-2): every request renews it, so it expires after this much inactivity.
+SESSION_COOKIE_AGE = 60 * int(os.environ.get("SHUYU_SESSION_IDLE_MINUTES", "30"))
+SESSION_SAVE_EVERY_REQUEST = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 
@@ -132,6 +134,9 @@ SHUYU = {
     "DATA_DIR": DATA_DIR,
     "LEDGER_KEY_PATH": Path(os.environ.get("SHUYU_LEDGER_KEY", DATA_DIR / "ledger_ed25519.pem")),
     "TOKEN_TTL_DAYS": int(os.environ.get("SHUYU_TOKEN_TTL_DAYS", "90")),
+    # 等保 L3-CES1-02 (SEC-AUTH-2): lock a username after consecutive failed sign-ins, for a while
+    "LOGIN_MAX_FAILURES": int(os.environ.get("SHUYU_LOGIN_MAX_FAILURES", "5")),
+    "LOGIN_LOCK_MINUTES": int(os.environ.get("SHUYU_LOGIN_LOCK_MINUTES", "15")),
     "REVIEW_DEADLINE_WORKDAYS": int(os.environ.get("SHUYU_REVIEW_DEADLINE_WORKDAYS", "5")),
 }
 

@@ -24,3 +24,11 @@ def token_ttl_days() -> int:
 def review_deadline_workdays() -> int:
     """Working days an output may wait in review or for the operator's changes before an alert (R19.2)."""
     return int(settings.SHUYU.get("REVIEW_DEADLINE_WORKDAYS", 5))
+
+
+def login_max_failures() -> int:
+    return int(settings.SHUYU["LOGIN_MAX_FAILURES"])
+
+
+def login_lock_minutes() -> int:
+    return int(settings.SHUYU["LOGIN_LOCK_MINUTES"])

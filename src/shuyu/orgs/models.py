@@ -128,3 +128,18 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prefix}…"
+
+
+class LoginThrottle(models.Model):
+    """Failed sign-ins per username (等保 L3-CES1-02, SEC-AUTH-2): after too many, the name is locked for a
+    while, whether or not such an account exists (so a lock says nothing about who has an account). The
+    name is kept only as a keyed hash."""
+
+    key = models.CharField("用户名（键控哈希）", max_length=66, unique=True)
+    failures = models.PositiveIntegerField("连续失败次数", default=0)
+    last_failure_at = models.DateTimeField("最近失败", null=True, blank=True)
+    locked_until = models.DateTimeField("锁定至", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "登录失败限制"
+        verbose_name_plural = "登录失败限制"

@@ -1,6 +1,8 @@
-"""Pure checks for organizations: GB 32100 统一社会信用代码 (N-USCC.1–3)."""
+"""Pure checks for organizations: GB 32100 统一社会信用代码 (N-USCC.1–3), and sign-in throttling (SEC-AUTH-2)."""
 
-from shuyu.core.errors import DomainError
+import datetime as dt
+
+from shuyu.core.errors import DomainError, Unauthenticated
 
 USCC_CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # 31 characters: no I, O, Z, S, V
 USCC_WEIGHTS = [pow(3, i, 31) for i in range(17)]  # 1 3 9 27 19 26 16 17 20 29 25 13 8 24 10 30 28
@@ -109,3 +111,23 @@ def uscc_warnings(code: str, known_region_codes: frozenset[str] | set[str]) -> l
         # Offices merge and codes change: other provinces are not listed, so only Sichuan codes are checked.
         warnings.append(f"第3–8位“{region}”不在四川省行政区划表中 / region code not in the Sichuan list")
     return warnings
+
+
+# --- sign-in failures (等保 L3-CES1-02, SEC-AUTH-2) ----------------------------------------------------
+
+
+def lock_after_failure(
+    *, failures: int, now: dt.datetime, max_failures: int, lock_minutes: int
+) -> dt.datetime | None:
+    """`failures` consecutive failures so far (this one included): locked until when, or None."""
+    if failures >= max_failures:
+        return now + dt.timedelta(minutes=lock_minutes)
+    return None
+
+
+def check_not_locked(*, locked_until: dt.datetime | None, now: dt.datetime) -> None:
+    if locked_until is not None and now < locked_until:
+        raise Unauthenticated(
+            "登录失败次数过多，该账户已暂时锁定，请稍后再试",
+            "too many failed sign-ins: the account is locked for a while, try again later",
+        )

@@ -64,8 +64,12 @@ def _login_failed() -> Unauthenticated:
 def issue_token_with_password(*, username: str, password: str, label: str = "") -> IssuedToken:
     """A person signs in with username and password and receives a token for themself.
 
-    A failure is recorded in the ledger (hashed username only) and then refused with one constant message.
+    A failure is recorded in the ledger (hashed username only) and then refused with one constant message;
+    consecutive failures lock the username for a while (SEC-AUTH-2, `orgs.login`).
     """
+    from . import login
+
+    login.check_allowed(username)  # while locked, the password is not even checked
     with transaction.atomic():
         user = authenticate(None, username=username, password=password)
         person = Person.objects.select_related("organization").filter(user=user).first() if user else None
@@ -86,7 +90,9 @@ def issue_token_with_password(*, username: str, password: str, label: str = "") 
                 {"person": person.pk, "prefix": issued.token.prefix, "expires_at": issued.token.expires_at},
             )
     if issued is None:
+        login.record_failure(username, channel="token", log=False)
         raise _login_failed()
+    login.record_success(username)
     return issued
 
 

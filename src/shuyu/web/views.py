@@ -7,6 +7,8 @@ from django.shortcuts import render
 from shuyu.core.roles import Role
 from shuyu.orgs.selectors import actor_for_user
 
+from .forms import ThrottledAuthenticationForm
+
 
 def home(request):
     """The public disclosure portal's seed (R24.1): active authorizations, open to everyone."""
@@ -33,6 +35,7 @@ def landing_for(actor) -> str:
 
 class LoginView(auth_views.LoginView):
     template_name = "web/login.html"
+    form_class = ThrottledAuthenticationForm
 
     def get_default_redirect_url(self):
         return landing_for(actor_for_user(self.request.user))
