@@ -94,3 +94,28 @@ def test_sec_auth_2_an_idle_session_ends_after_30_minutes(client, make_actor):
     from django.conf import settings
 
     assert settings.SESSION_SAVE_EVERY_REQUEST  # every request renews it: the limit is on idleness
+
+
+@pytest.mark.parametrize(
+    ("password", "classes"),
+    [("alllowercase", 1), ("lowercase2026", 2), ("Lower2026case", 3), ("Lower-2026", 4), ("密码Abc12", 3)],
+)
+def test_sec_auth_1_character_classes_are_counted(password, classes):
+    from shuyu.orgs.passwords import character_classes
+
+    assert character_classes(password) == classes
+
+
+def test_r22_1_a_password_of_fewer_than_three_character_classes_is_refused(admin):
+    from shuyu.core.errors import DomainError
+    from shuyu.orgs import services
+    from shuyu.orgs.models import Organization
+    from shuyu.orgs.services import PLATFORM_ORG_USCC
+
+    org = Organization.objects.get(uscc=PLATFORM_ORG_USCC)
+    kw = dict(display_name="王五", org_id=org.pk, roles=["implementing_agency"])
+    with pytest.raises(DomainError) as err:
+        services.create_person(admin, username="wangwu", password="sichuandata2026", **kw)
+    assert err.value.requirement == "R22.1" and "3类" in err.value.zh
+    assert not Person.objects.filter(user__username="wangwu").exists()
+    services.create_person(admin, username="wangwu", password="Sichuan-data-2026", **kw)
