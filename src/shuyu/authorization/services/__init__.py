@@ -1,7 +1,7 @@
 """Use cases of the authorization workflow. Each takes an actor first, runs in one transaction,
 authorizes → applies rules → writes → appends exactly one ledger entry per state change."""
 
-from ._common import AgreementDraft, PlanDraft
+from ._common import AgreementDraft, PlanDraft, authorize_owner_or_admin
 from .agreements import (
     activate_agreement,
     cosign_agreement,
@@ -35,6 +35,7 @@ from .selections import (
 )
 
 __all__ = [
+    "authorize_owner_or_admin",
     "AgreementDraft",
     "PlanDraft",
     "activate_agreement",

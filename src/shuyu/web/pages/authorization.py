@@ -501,11 +501,16 @@ def _agreement_context(actor, agreement_id: int) -> dict:
 
 
 def _may_suspend(actor, agreement) -> bool:
-    """The agency, or the data administration of the agreement's own region (本级, R29.1)."""
-    if actor.org_id == agreement.agency_id:
-        return can(actor, Perm.AUTHORIZATION_AGREEMENT_SUSPEND, org_id=agreement.agency_id)
-    return actor.region_code == agreement.region_id and can(
-        actor, Perm.AUTHORIZATION_AGREEMENT_SUSPEND, region_code=agreement.region_id
+    """The agency, or the data administration of the agreement's own region (本级, R29.1): the services'
+    own check, asked without acting."""
+    from shuyu.authorization.services import authorize_owner_or_admin
+
+    return _passes(
+        authorize_owner_or_admin,
+        actor=actor,
+        perm=Perm.AUTHORIZATION_AGREEMENT_SUSPEND,
+        org_id=agreement.agency_id,
+        region_code=agreement.region_id,
     )
 
 
@@ -646,6 +651,8 @@ def _designations_context(actor) -> dict:
             if may_file
             and d.filed_at is None
             and d.revoked_at is None
+            # R08.1: only the provincial data_admin files, as `services.file_designation` checks
+            and _passes(rules.check_designation_filer, filer_region=actor.region_code or "")
             and can(actor, Perm.AUTHORIZATION_DESIGNATION_FILE, region_code=d.region_id)
         },
         "today": clock.today(),

@@ -83,3 +83,20 @@ def test_navigation_marks_only_the_longest_matching_entry_as_current(make_actor,
     page = client.get("/catalog/manage/").content.decode()
     assert page.count('aria-current="page"') == 1
     assert 'class="current" aria-current="page">数据资源管理' in page
+
+
+def test_r08_1_a_city_data_admin_is_not_offered_the_filing(cd, make_actor, client):
+    _login(client, cd.gov)
+    client.post(
+        "/agency/designations/new/",
+        {
+            "agency_org_id": cd.agency.org_id,
+            "decision_ref": "成府函〔2025〕88号",
+            "designated_on": "2025-07-15",
+        },
+    )
+    d = Designation.objects.get()
+    _login(client, make_actor("data_admin", "510100", name="成都市数据局"))
+    page = client.get("/agency/designations/").content.decode()
+    assert "待备案" in page and f"/agency/designations/{d.pk}/file/" not in page  # the province files
+    assert client.post(f"/agency/designations/{d.pk}/file/").status_code == 403
