@@ -42,12 +42,14 @@ def _providers(ws: Workspace) -> dict[str, str]:
     return {rules.table_name_for(link.resource.code): link.resource.provider.name for link in links}
 
 
-def assess(job: Job, ws: Workspace, inputs_for, limits: jail.Limits) -> Assessment | None:
+def assess(
+    job: Job, ws: Workspace, tables: list[selectors.WorkspaceTable], project, limits: jail.Limits
+) -> Assessment | None:
     """The association risk of a job, scored in the jail; None when it combines nothing.
 
-    `inputs_for(table_names)` projects the tables the scoring query reads (the worker's own projection).
+    `tables` are the workspace's (`selectors.tables_for`); `project(chosen)` gives the projected inputs of
+    the chosen ones, as the worker projects them for the job itself.
     """
-    tables = selectors.tables_for(ws)
     specs = [t.spec for t in tables]
     providers = _providers(ws)
     threshold = association.DEFAULT_MAX_UNIQUE_SHARE
@@ -73,7 +75,10 @@ def assess(job: Job, ws: Workspace, inputs_for, limits: jail.Limits) -> Assessme
         scoring = sqlpolicy.CheckedQuery(sql=sql, tree=checked.tree, tables=checked.tables, outputs=[])
         try:
             result = engine.run_sql(
-                scoring, inputs=inputs_for(sorted(checked.tables)), limits=limits, max_rows=1
+                scoring,
+                inputs=project([t for t in tables if t.name in checked.tables]),
+                limits=limits,
+                max_rows=1,
             )
             unique, records = (int(v) for v in result.rows[0])
             score = round(association.unique_share(unique, records), 6)

@@ -533,10 +533,8 @@ def _held_for_association_approval(job: Job, ws: Workspace, limits: jail.Limits)
     if prior_approval.is_approved(job):
         return False  # decided by the agency: not scored again
 
-    def inputs_for(names):
-        return _project(ws, [t for t in selectors.tables_for(ws) if t.name in set(names)])
-
-    assessment = prior_approval.assess(job, ws, inputs_for, limits)
+    tables = selectors.tables_for(ws)
+    assessment = prior_approval.assess(job, ws, tables, lambda chosen: _project(ws, chosen), limits)
     if assessment is None:
         return False
     if assessment.needs_approval:
