@@ -24,6 +24,7 @@ import dataclasses
 import datetime as dt
 import json
 from dataclasses import dataclass
+from pathlib import Path
 
 from django.db import transaction
 from django.db.models import QuerySet
@@ -154,33 +155,24 @@ def decide(
     return review
 
 
-def _population_files(output: Output) -> set[str]:
-    return {str(v["file"]) for _, _, v in output.populations if isinstance(v, dict) and "file" in v}
+def _population_files(output: Output) -> set[Path]:
+    """The population-store files an output's contributor sets point into (checked to lie in the store)."""
+    return {Path(p.source[0]) for p in _stored_populations(output) if p.source is not None}
 
 
 def _drop_populations(output: Output) -> None:
     """Forget a rejected or superseded output's contributor sets; delete their files from the population
     store once the decision commits, unless another live output of the job shares a file (outputs of one
     job may point into the same file; released ones are in the release history)."""
-    from . import services
-
     files = _population_files(output)
     output.populations = []
     if not files:
         return
     live = Output.objects.filter(job_id=output.job_id).exclude(pk=output.pk)
     live = live.exclude(status__in=[OutputStatus.BLOCKED, OutputStatus.SUPERSEDED])
-    shared = set().union(*(_population_files(o) for o in live)) if live else set()
-    doomed = [f for f in files if f not in shared]
-    root = services._population_root()
-
-    def remove():
-        for f in doomed:
-            path = (root / f).resolve()
-            if root.resolve() in path.parents:
-                path.unlink(missing_ok=True)
-
-    transaction.on_commit(remove)
+    shared = set().union(*(_population_files(o) for o in live))
+    doomed = files - shared
+    transaction.on_commit(lambda: [path.unlink(missing_ok=True) for path in doomed])
 
 
 def _update_job_status(job_id: int) -> None:
