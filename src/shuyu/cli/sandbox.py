@@ -303,8 +303,7 @@ def worker(poll: float = typer.Option(2.0, "--poll", help="轮询间隔（秒）
     schedule = sweeps.Schedule()  # deadlines, stale jobs, stuck reviews, checkpoints: every 10 minutes
     while True:
         close_old_connections()
-        schedule.run_if_due()
-        services.fail_stale_jobs()
+        schedule.run_if_due()  # includes failing jobs a dead worker left running (30 minutes and more)
         if services.run_pending(limit=1) == 0:
             time.sleep(poll)
 
